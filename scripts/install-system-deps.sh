@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install the system libraries of overparam's optional `native` backend (OpenBLAS + LAPACKE) on
+# Debian/Ubuntu. Idempotent and quiet: does nothing when the packages are already installed, skips
+# `apt-get update` then. Never fails a CI job: without root or apt it says what to do and exits 0
+# (the native backend and its tests are then skipped, and the wasm backend is used).
+set -eu
+
+PKGS="libopenblas0-pthread liblapacke"
+
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing="$missing $p"
+    fi
+  done
+else
+  missing=" $PKGS"
+fi
+
+if [ -z "$missing" ]; then
+  echo "install-system-deps: already installed:$(printf ' %s' $PKGS)"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-system-deps: no apt-get here; install OpenBLAS and LAPACKE with your package manager" \
+    "(or set OVERPARAM_BLAS_LIB / OVERPARAM_LAPACKE_LIB). Missing:$missing. Skipping."
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-system-deps: not root; run: sudo apt-get install -y --no-install-recommends$missing. Skipping."
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-system-deps: installing$missing"
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-system-deps: done"
