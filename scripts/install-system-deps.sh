@@ -1,11 +1,14 @@
 #!/bin/sh
-# Install the system libraries of overparam's optional `native` backend (OpenBLAS + LAPACKE) on
-# Debian/Ubuntu. Idempotent and quiet: does nothing when the packages are already installed, skips
-# `apt-get update` then. Never fails a CI job: without root or apt it says what to do and exits 0
+# Install the Debian/Ubuntu packages overparam uses: the system libraries of the optional `native`
+# backend (OpenBLAS + LAPACKE), numpy and PyTorch for the cross-check tests and bench/ (used through
+# /usr/bin/python3, never at run time), and redis-server for the distributed-executor tests.
+# Idempotent and quiet: does nothing when the packages are already installed, skips `apt-get update`
+# then. `--minimal` installs only OpenBLAS + LAPACKE. Never fails a CI job: without root or apt it says what to do and exits 0
 # (the native backend and its tests are then skipped, and the wasm backend is used).
 set -eu
 
 PKGS="libopenblas0-pthread liblapacke"
+if [ "${1:-}" != "--minimal" ]; then PKGS="$PKGS python3-numpy python3-torch redis-server"; fi
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

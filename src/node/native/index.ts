@@ -1,7 +1,7 @@
 import type { FloatArray } from '../../core/dtype.js';
 import { NumericalError } from '../../core/errors.js';
 import type { Backend, BackendInfo, LapackKernels } from '../../core/backend/types.js';
-import { CBLAS, LAPACK_COL_MAJOR, LAPACK_ROW_MAJOR, ch, loadOpenBlas, mappedFiles, type OpenBlas } from './openblas.js';
+import { CBLAS, LAPACK_COL_MAJOR, LAPACK_ROW_MAJOR, ch, loadOpenBlas, coreChoice, mappedFiles, type OpenBlas } from './openblas.js';
 
 export { loadOpenBlas, defaultCandidates, INSTALL_HINT, type OpenBlas, type LoadOptions } from './openblas.js';
 
@@ -198,7 +198,7 @@ function nativeInfo(ob: OpenBlas): BackendInfo {
   const details: Record<string, string> = {};
   if (config) details.config = config;
   const core = ob.getCorename?.();
-  if (core) details.core = core;
+  if (core) details.core = `${core} — ${coreChoice.reason}`;
   details.blas = describe(ob.blasName);
   details.lapacke = ob.lapackeName === ob.blasName ? `${ob.blasName} (built in)` : describe(ob.lapackeName);
   const lapack = mappedFiles(/^liblapack\.so/);

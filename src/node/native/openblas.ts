@@ -1,3 +1,4 @@
+import { chooseCoreType, type CoreChoice } from './coretype.js';
 import koffi from 'koffi';
 import { readFileSync } from 'node:fs';
 
@@ -216,9 +217,13 @@ export function loadOpenBlas(opts?: LoadOptions): OpenBlas {
   return bind(opts);
 }
 
+/** How the OpenBLAS kernels were chosen for this process (see coretype.ts); set by the first load. */
+export let coreChoice: CoreChoice = { reason: 'not loaded' };
+
 function bind(opts: LoadOptions): OpenBlas {
   ensureKoffiStack();
   const env = opts.env ?? process.env;
+  coreChoice = chooseCoreType(process.env, true);
   const defaults = defaultCandidates();
   const blasOverride = env.OVERPARAM_BLAS_LIB?.trim();
   const lapackeOverride = env.OVERPARAM_LAPACKE_LIB?.trim();
