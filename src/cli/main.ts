@@ -5,6 +5,9 @@ import type { BackendChoice } from '../core/backend/types.js';
 import { UserError } from '../core/errors.js';
 import { reportError } from './errors.js';
 import { infoText } from './info.js';
+import { registerInit } from './init.js';
+import { registerKernel } from './kernel.js';
+import { registerNtk } from './ntk.js';
 
 /** Parse a positive integer flag or fail naming the flag. */
 export function positiveInt(flag: string) {
@@ -38,6 +41,10 @@ export function buildProgram(): Command {
     .action((opts: { json?: boolean }) => {
       process.stdout.write(infoText(Boolean(opts.json)));
     });
+
+  registerInit(program);
+  registerNtk(program);
+  registerKernel(program);
 
   return program;
 }
