@@ -1,16 +1,18 @@
 /**
  * Benchmarks against numpy / PyTorch on the same machine, in one run: `npm run bench -- [suites…]
- * [--threads N] [--quick]`. Suites: gemm, eigh (more are added as features land). Prints a ratio
+ * [--threads N] [--quick]`. Suites: gemm, eigh, ntk (more are added as features land). Prints a ratio
  * table per suite and writes bench/results/<suite>.json. No suite asserts a speed: targets are read
  * off the tables (issue notes record the measured figures).
  */
 import { configureBackendFromEnv } from '../src/node/index.js';
 import { saveResult } from './harness.js';
 import { eighSuite, gemmSuite, type SuiteOptions } from './suites/gemm-eigh.js';
+import { ntkSuite } from './suites/ntk.js';
 
 const SUITES: Record<string, (o: SuiteOptions) => { record: unknown; text: string }> = {
   gemm: gemmSuite,
   eigh: eighSuite,
+  ntk: ntkSuite,
 };
 
 const args = process.argv.slice(2);
