@@ -8,6 +8,9 @@ import { infoText } from './info.js';
 import { registerInit } from './init.js';
 import { registerKernel } from './kernel.js';
 import { registerNtk } from './ntk.js';
+import { registerRealize } from './realize.js';
+import { registerTrain } from './train.js';
+import { registerRun } from './run.js';
 
 /** Parse a positive integer flag or fail naming the flag. */
 export function positiveInt(flag: string) {
@@ -45,6 +48,9 @@ export function buildProgram(): Command {
   registerInit(program);
   registerNtk(program);
   registerKernel(program);
+  registerRealize(program);
+  registerTrain(program);
+  registerRun(program);
 
   return program;
 }
@@ -53,7 +59,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // Commands that finish with a non-zero status (some jobs failed, interrupted) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e);
   }

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { backend } from '../core/backend/registry.js';
+import { UserError } from '../core/errors.js';
+import '../exp/reproductions/all.js';
+import { reproductionVerdicts } from '../exp/reproductions/index.js';
+import type { Executor } from '../exp/run/executor.js';
+import { inlineExecutor } from '../exp/run/inline-executor.js';
+import { runExperiment, type Summary } from '../exp/run/run-experiment.js';
+import { runJob } from '../exp/run/run-job.js';
+import type { ResolvedSpec } from '../exp/spec/schema.js';
+import { expandSweep } from '../exp/spec/sweep.js';
+import { parseSpec } from '../exp/spec/validate.js';
+import { queueExecutor } from '../node/executors/queue.js';
+import { workerPoolExecutor } from '../node/executors/worker-pool.js';
+import { readText } from '../node/files.js';
+import { renderRunReport } from '../node/run-report.js';
+import { fileRunStore } from '../node/run-store.js';
+import { runProgress } from './progress.js';
+
+/**
+ * `overparam run spec.json [--out runs/NAME] [--jobs N] [--resume] [--executor redis://HOST:PORT[/db]] [--quiet] [--no-report]`
+ *
+ * Validates the spec (every problem, one line each, exit 2, nothing written), expands its sweep, runs
+ * every job with an Executor — worker threads by default (--jobs, default: the number of cores, never
+ * more than the jobs), in this thread with --jobs 1, or a BullMQ queue with --executor — and writes
+ * runs/NAME/{spec.lock.json, jobs/<id>/…, summary.json, report.html, figures/}. Ctrl-C asks the jobs
+ * to checkpoint and stop; `--resume` continues them. Exit 0 when every job is done, 4 when some job
+ * failed (its error is in summary.json), 130 after Ctrl-C.
+ */
+export const PACKAGE: { name: string; version: string } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+
+export interface RunCommandOptions {
+  out?: string;
+  jobs?: number;
+  resume?: boolean;
+  executor?: string;
+  quiet?: boolean;
+  report?: boolean;
+}
+
+/** Read and validate a spec file; CSV paths in it become absolute (relative to the spec's folder). */
+export function loadSpecFile(file: string): ResolvedSpec {
+  const spec = parseSpec(readText(file, 'spec'), file);
+  if (spec.data.name === 'csv') {
+    const dir = path.dirname(path.resolve(file));
+    const d = spec.data as { x: string; y: string; xTest?: string; yTest?: string };
+    for (const k of ['x', 'y', 'xTest', 'yTest'] as const) if (d[k] !== undefined) d[k] = path.resolve(dir, d[k]!);
+  }
+  return spec;
+}
+
+export async function runCommand(specFile: string, opts: RunCommandOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ summary: Summary; dir: string }> {
+  const spec = loadSpecFile(specFile);
+  return runSpec(spec, opts, log);
+}
+
+export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: (s: string) => void): Promise<{ summary: Summary; dir: string }> {
+  const dir = path.resolve(opts.out ?? path.join('runs', spec.name));
+  const store = fileRunStore(dir);
+  const nJobs = expandSweep(spec).length;
+  const be = backend().info();
+  let executor: Executor;
+  if (opts.executor) {
+    if (!/^redis:\/\//.test(opts.executor)) throw new UserError(`--executor: expected redis://HOST:PORT[/db] (the default executor needs no flag), got '${opts.executor}'`);
+    executor = queueExecutor({ redis: opts.executor, runDir: dir });
+  } else {
+    const workers = Math.min(opts.jobs ?? Math.max(1, (await import('node:os')).availableParallelism()), nJobs);
+    executor =
+      workers <= 1
+        ? inlineExecutor(runJob, (job) => store.job(job.id))
+        : workerPoolExecutor({ runDir: dir, workers, backend: be.name });
+  }
+  log(`overparam run: ${nJobs} job(s) of '${spec.name}' → ${path.relative(process.cwd(), dir) || '.'} (${executor.name}${executor.concurrency > 1 && Number.isFinite(executor.concurrency) ? ` ×${executor.concurrency}` : ''}, backend ${be.name})`);
+  const progress = runProgress(nJobs, { quiet: opts.quiet });
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.stop();
+    log('overparam run: stopping — jobs checkpoint at their next recorded step (Ctrl-C again to abort); resume with --resume');
+    executor.stop();
+  };
+  process.on('SIGINT', onSigint);
+  let summary: Summary;
+  try {
+    summary = await runExperiment({
+      spec,
+      store,
+      executor,
+      resume: opts.resume,
+      hooks: progress,
+      package: PACKAGE,
+      backend: be.name,
+      verdicts: reproductionVerdicts,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+    await executor.close();
+  }
+  if (summary.counts.stopped === 0 && opts.report !== false) {
+    const rep = await renderRunReport(dir, { version: PACKAGE.version, backend: be.name });
+    log(`overparam run: report ${path.relative(process.cwd(), rep.html)}`);
+  }
+  for (const v of summary.verdicts) log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.claim}: predicted ${v.predicted}; measured ${v.measured}`);
+  const { done, failed, stopped } = summary.counts;
+  log(`overparam run: ${done} done, ${failed} failed, ${stopped} stopped`);
+  for (const j of summary.jobs) if (j.status === 'failed') log(`  failed ${j.id}: ${j.error}`);
+  if (interrupted) process.exitCode = 130;
+  else if (failed > 0) process.exitCode = 4;
+  return { summary, dir };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run an experiment spec (JSON or YAML): every sweep point is a job; writes runs/NAME with metrics, checkpoints, summary.json and report.html.')
+    .argument('<spec>', 'experiment spec file (schema/experiment.schema.json)')
+    .option('--out <dir>', 'run folder (default runs/<spec name>)')
+    .option('--jobs <n>', 'jobs at once (worker threads; default: the cores; 1 = this thread)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UserError(`--jobs: expected a positive integer, got '${v}'`);
+      return n;
+    })
+    .option('--resume', 'continue an interrupted run: skip finished jobs, resume the others from their checkpoints')
+    .option('--executor <url>', 'run the jobs through a Redis/BullMQ queue served by `overparam worker` processes (redis://HOST:PORT[/db])')
+    .option('--quiet', 'plain log lines instead of progress bars')
+    .option('--no-report', 'skip report.html and figures/')
+    .action(async (specFile: string, opts: RunCommandOptions) => {
+      await runCommand(specFile, opts);
+    });
+
+  program
+    .command('report')
+    .description('Re-render report.html and figures/ of a run folder from its files.')
+    .argument('<run>', 'run folder (runs/NAME)')
+    .action(async (dir: string) => {
+      const rep = await renderRunReport(dir, { version: PACKAGE.version, backend: backend().info().name });
+      process.stderr.write(`overparam report: ${rep.html} (${rep.figures.length} figures)\n`);
+    });
+}

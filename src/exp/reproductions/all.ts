@@ -1,0 +1,1 @@
+// Side-effect imports registering every reproduction (exp/reproductions/index.ts).

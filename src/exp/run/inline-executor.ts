@@ -1,0 +1,38 @@
+import type { Executor, ExecutorHooks } from './executor.js';
+import { notStarted } from './executor.js';
+import type { JobDescription, JobResult, JobRunner, JobStore } from './job.js';
+
+/**
+ * Runs jobs one after another in this thread (browser, tests, `--jobs 1`). Same contract as every
+ * Executor: one result per job in order; a job that throws is recorded as failed, the rest go on.
+ */
+export function inlineExecutor(runner: JobRunner, storeFor: (job: JobDescription) => JobStore): Executor {
+  let stopping = false;
+  return {
+    name: 'inline',
+    concurrency: 1,
+    async run(jobs: readonly JobDescription[], hooks: ExecutorHooks = {}): Promise<JobResult[]> {
+      const out: JobResult[] = [];
+      for (const job of jobs) {
+        if (stopping) {
+          out.push(notStarted(job));
+          continue;
+        }
+        hooks.onStart?.(job.id);
+        let r: JobResult;
+        try {
+          r = await runner(job, { store: storeFor(job), onProgress: hooks.onProgress, shouldStop: () => stopping });
+        } catch (e) {
+          r = { id: job.id, status: 'failed', steps: 0, final: {}, error: e instanceof Error ? e.message : String(e) };
+        }
+        hooks.onResult?.(r);
+        out.push(r);
+      }
+      return out;
+    },
+    stop() {
+      stopping = true;
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,35 @@
+import { UserError } from '../../core/errors.js';
+
+/** `redis://[user:password@]HOST:PORT[/db]` → ioredis/BullMQ connection options. */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  maxRetriesPerRequest: null;
+}
+
+export function parseRedisUrl(raw: string, flag = '--redis'): RedisConnection {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UserError(`${flag}: expected redis://HOST:PORT[/db], got '${raw}'`);
+  }
+  if (u.protocol !== 'redis:') throw new UserError(`${flag}: expected a redis:// URL, got '${raw}'`);
+  const port = u.port ? Number(u.port) : 6379;
+  const dbPart = u.pathname.replace(/^\//, '');
+  const db = dbPart === '' ? 0 : Number(dbPart);
+  if (!Number.isInteger(db) || db < 0) throw new UserError(`${flag}: the database after '/' must be a non-negative integer, got '${dbPart}'`);
+  if (!u.hostname) throw new UserError(`${flag}: no host in '${raw}'`);
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    db,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    // BullMQ workers need blocking commands that never give up.
+    maxRetriesPerRequest: null,
+  };
+}
