@@ -10,6 +10,7 @@ import { registerKernel } from './kernel.js';
 import { registerNtk } from './ntk.js';
 import { registerRealize } from './realize.js';
 import { registerTrain } from './train.js';
+import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
 
 /** Parse a positive integer flag or fail naming the flag. */
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerRealize(program);
   registerTrain(program);
   registerRun(program);
+  registerDemo(program);
 
   return program;
 }

@@ -6,6 +6,8 @@ export interface LossFigureOptions extends StepFigureOptions {
   readonly loss?: string;
   /** Field of the convergence bound (default `bound`); optional — drawn dashed when present. */
   readonly bound?: string;
+  /** Legend name of the dashed line (default `Du et al. bound`), e.g. a closed-form prediction. */
+  readonly boundLabel?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export function lossFigure(rows: unknown, opts: LossFigureOptions = {}): TopLeve
   const who = 'lossFigure';
   const lines = extractLines(rows, [
     { field: opts.loss ?? 'loss', name: 'loss', dash: [], required: true },
-    { field: opts.bound ?? 'bound', name: 'Du et al. bound', dash: [6, 4], required: false },
+    { field: opts.bound ?? 'bound', name: opts.boundLabel ?? 'Du et al. bound', dash: [6, 4], required: false },
   ], opts, true, who);
   return lineChart(lines, {
     title: opts.title ?? 'Training loss',

@@ -6,7 +6,7 @@ import type { ResolvedSpec } from '../spec/schema.js';
 import { expandSweep } from '../spec/sweep.js';
 import type { Reproduction, ReproductionContext } from './reproduction.js';
 
-export type { Reproduction, ReproductionContext } from './reproduction.js';
+export type { Reproduction, ReproductionContext, ReproductionFiles } from './reproduction.js';
 
 /** Every reproduction, by id (experiments/papers/<id>.json sets `reproduction.id`). */
 const REGISTRY = new Map<string, Reproduction>();
@@ -43,10 +43,25 @@ export async function readRows(store: RunStore, jobs: readonly JobSummary[]): Pr
   return out;
 }
 
-/** The verdicts of the spec's reproduction (none without `reproduction`); the runExperiment hook. */
+/** Checks before a run: the reproduction id is known and its checks are well-formed (UserError otherwise). */
+export function validateReproduction(spec: ResolvedSpec): void {
+  lookup(spec)?.validate?.(spec.reproduction?.checks ?? []);
+}
+
+/**
+ * The verdicts of the spec's reproduction (none without `reproduction`); the runExperiment hook. A
+ * reproduction's `derive` step runs first and its numbers are merged into the jobs' `final` records
+ * (the JobSummary objects passed in, which runExperiment then writes to summary.json).
+ */
 export async function reproductionVerdicts(spec: ResolvedSpec, jobs: readonly JobSummary[], store: RunStore): Promise<Verdict[]> {
   const r = lookup(spec);
-  return r ? r.verdicts(context(spec, jobs, await readRows(store, jobs))) : [];
+  if (!r) return [];
+  const ctx = context(spec, jobs, await readRows(store, jobs));
+  if (r.derive) {
+    const extra = await r.derive(ctx, { read: (id, name) => store.job(id).read(name) });
+    for (const j of jobs) Object.assign(j.final, extra.get(j.id) ?? {});
+  }
+  return r.verdicts(ctx);
 }
 
 /** The reproduction's own figures for the report. */

@@ -18,10 +18,27 @@ export interface ReproductionContext {
   readonly options: readonly unknown[];
 }
 
+/** Read access to the files of the run's jobs (jobs/<id>/<name>), for `derive`. */
+export interface ReproductionFiles {
+  read(jobId: string, name: string): Promise<Uint8Array | null>;
+}
+
 export interface Reproduction {
   readonly id: string;
   /** One line: the paper and the claim. */
   readonly title: string;
+  /**
+   * Optional check of spec.reproduction.checks before any job runs (a UserError naming the check and
+   * the fix), so a typo is not found only after the sweep has run.
+   */
+  validate?(options: readonly unknown[]): void;
+  /**
+   * Optional async step run once before `verdicts`, for numbers that are not in the metrics rows
+   * (e.g. test predictions computed from jobs/<id>/final.safetensors). It returns extra numbers per job
+   * id, which are merged into that job's `final` record: summary.json then holds them, and `verdicts`,
+   * `figures` and a later `overparam report` read them as plain records like any other final figure.
+   */
+  derive?(ctx: ReproductionContext, files: ReproductionFiles): Promise<ReadonlyMap<string, Record<string, unknown>>>;
   verdicts(ctx: ReproductionContext): Verdict[];
   figures?(ctx: ReproductionContext): { figures: Record<string, TopLevelSpec>; captions: Record<string, string> };
 }
