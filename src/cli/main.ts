@@ -12,6 +12,8 @@ import { registerRealize } from './realize.js';
 import { registerTrain } from './train.js';
 import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
+import { registerWorker } from './worker.js';
 
 /** Parse a positive integer flag or fail naming the flag. */
 export function positiveInt(flag: string) {
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
   registerRealize(program);
   registerTrain(program);
   registerRun(program);
+  registerWorker(program);
+  registerStatus(program);
   registerDemo(program);
 
   return program;
