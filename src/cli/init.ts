@@ -5,6 +5,7 @@ import { Rng } from '../core/rng.js';
 import { ACTIVATIONS, activation as makeActivation, type Activation, type ActivationName } from '../nn/activation.js';
 import { saveModel } from '../nn/io/model-file.js';
 import type { Model } from '../nn/model.js';
+import { duConvResNet } from '../nn/models/conv-resnet.js';
 import { duFc } from '../nn/models/du-fc.js';
 import { duTwoLayer } from '../nn/models/du-two-layer.js';
 import { mlp } from '../nn/models/mlp.js';
@@ -22,6 +23,7 @@ import { writeFileAtomic } from '../node/files.js';
  *   overparam init --arch resnet-du|du-fc --input-dim d --width m --depth H [--c-res C] [--outputs k] --out …
  *   overparam init --arch du-two-layer --input-dim d --width m [--train-readout] --out …
  *   overparam init --arch shallow-relu --input-dim d --width m [--outputs k] --out …
+ *   overparam init --arch conv-resnet-du --input-shape C,L|C,H,W --width m --depth H [--patch q] [--c-res C] [--outputs k] --out …
  *
  * A flag that the chosen arch does not use is an error (it would be silently ignored otherwise).
  * Also exports the flag parsers shared by the ntk and kernel commands.
@@ -99,7 +101,7 @@ export function oneLineErrors(cmd: Command): Command {
   });
 }
 
-export const INIT_ARCHS = ['mlp', 'shallow-relu', 'resnet-du', 'du-fc', 'du-two-layer'] as const;
+export const INIT_ARCHS = ['mlp', 'shallow-relu', 'resnet-du', 'du-fc', 'du-two-layer', 'conv-resnet-du'] as const;
 type InitArch = (typeof INIT_ARCHS)[number];
 
 interface InitOptions {
@@ -117,6 +119,8 @@ interface InitOptions {
   cRes?: number;
   outputs?: number;
   trainReadout?: boolean;
+  inputShape?: number[];
+  patch?: number;
   seed: number;
   out?: string;
 }
@@ -174,6 +178,26 @@ function buildModel(o: InitOptions, cmd: Command): { model: Model; extra: Record
     case 'du-two-layer':
       rejectUnused(cmd, [...COMMON, 'inputDim', 'width', 'activation', 'leakyAlpha', 'trainReadout'], ctx);
       return { model: duTwoLayer({ ...dims(), activation: single(o, 'relu', extra), trainReadout: o.trainReadout ?? false }), extra };
+    case 'conv-resnet-du': {
+      rejectUnused(cmd, [...COMMON, 'inputShape', 'width', 'depth', 'patch', 'outputs', 'activation', 'leakyAlpha', 'cRes'], ctx);
+      const shape = required(o.inputShape, '--input-shape', 'the channel-major layout of an input row: C,L (1-D) or C,H,W (2-D)');
+      if (shape.length !== 2 && shape.length !== 3) throw new UserError(`--input-shape: '${shape.join(',')}' must be C,L or C,H,W`);
+      const acts = o.activation ?? ['softplus'];
+      if (acts.length !== 1) throw new UserError(`--activation: ${acts.length} names given; --arch conv-resnet-du takes one activation`);
+      const [channels, a, b] = shape as [number, number, number | undefined];
+      const model = duConvResNet({
+        inputChannels: channels,
+        ...(b === undefined ? { length: a } : { height: a, imageWidth: b }),
+        width: required(o.width, '--width', 'the number of hidden channels m'),
+        depth: required(o.depth, '--depth', 'the number of layers H'),
+        patch: o.patch ?? 3,
+        activation: acts[0]!,
+        leakyAlpha: o.leakyAlpha,
+        cRes: o.cRes ?? DEFAULT_C_RES,
+        outputs: o.outputs,
+      });
+      return { model, extra };
+    }
   }
 }
 
@@ -195,6 +219,8 @@ export function registerInit(program: Command): void {
     .option('--c-res <c>', `resnet-du: residual scale c_res (default ${DEFAULT_C_RES})`, positiveNumber('--c-res'))
     .option('--outputs <k>', 'number of outputs k (default 1)', positive('--outputs'))
     .option('--train-readout', 'du-two-layer: train the ±1 readout as well')
+    .option('--input-shape <list>', 'conv-resnet-du: layout of an input row, C,L or C,H,W (channel-major)', intList('--input-shape'))
+    .option('--patch <q>', 'conv-resnet-du: patch size q (default 3; stride 1, zero padding)', positive('--patch'))
     .option('--seed <n>', 'seed of the initialization (default 0)', nonNegativeInt('--seed'), 0)
     .option('--out <file>', 'weights file to write (.safetensors)')
     .action((o: InitOptions, cmd: Command) => {
