@@ -6,9 +6,8 @@
  *
  *  - packA: the mc×kc block of op(A) becomes ⌈mc/MR⌉ micro-panels; micro-panel q holds rows
  *    q·MR … q·MR+MR−1 stored column by column (for each p: MR consecutive values), i.e.
- *    dst[q·MR·kc + p·MR + r] = op(A)(q·MR + r, p). Rows past mc are zero. With `copies` = 2 every
- *    value is stored twice in a row (a ready-made f64x2 splat: the f64 micro-kernel then uses plain
- *    v128 loads, which measured ~15% faster under V8 than load64_splat), and all offsets double.
+ *    dst[q·MR·kc + p·MR + r] = op(A)(q·MR + r, p). Rows past mc are zero. (The micro-kernels broadcast
+ *    each value with v128.load64_splat / load32_splat; storing pre-splatted copies measured no faster.)
  *  - packB: the kc×nc block of op(B) becomes ⌈nc/NR⌉ micro-panels; micro-panel q holds columns
  *    q·NR … q·NR+NR−1 stored row by row: dst[q·NR·kc + p·NR + c] = op(B)(p, q·NR + c). Columns past nc
  *    are zero.
@@ -22,7 +21,7 @@
  * Element (i, p) of op(A) is a[i·lda + p] (no transpose) or a[p·lda + i] (transpose).
  */
 @inline
-export function packA<T>(trans: bool, mc: i32, kc: i32, a: usize, lda: i32, dst: usize, MR: i32, copies: i32): void {
+export function packA<T>(trans: bool, mc: i32, kc: i32, a: usize, lda: i32, dst: usize, MR: i32): void {
   const sz = <usize>sizeof<T>();
   // Step between consecutive rows i and consecutive columns p of op(A), in bytes.
   const rowStep: usize = trans ? sz : <usize>lda * sz;
@@ -34,11 +33,8 @@ export function packA<T>(trans: bool, mc: i32, kc: i32, a: usize, lda: i32, dst:
       for (let p = 0; p < kc; p++) {
         let src = rowBase + <usize>p * colStep;
         for (let r = 0; r < MR; r++) {
-          const v = load<T>(src);
-          for (let q = 0; q < copies; q++) {
-            store<T>(dst, v);
-            dst += sz;
-          }
+          store<T>(dst, load<T>(src));
+          dst += sz;
           src += rowStep;
         }
       }
@@ -46,11 +42,8 @@ export function packA<T>(trans: bool, mc: i32, kc: i32, a: usize, lda: i32, dst:
       for (let p = 0; p < kc; p++) {
         let src = rowBase + <usize>p * colStep;
         for (let r = 0; r < MR; r++) {
-          const v = r < mr ? load<T>(src) : <T>0;
-          for (let q = 0; q < copies; q++) {
-            store<T>(dst, v);
-            dst += sz;
-          }
+          store<T>(dst, r < mr ? load<T>(src) : <T>0);
+          dst += sz;
           src += rowStep;
         }
       }

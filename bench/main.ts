@@ -1,6 +1,6 @@
 /**
  * Benchmarks against numpy / PyTorch on the same machine, in one run: `npm run bench -- [suites…]
- * [--threads N] [--quick]`. Suites: gemm, eigh, ntk (more are added as features land). Prints a ratio
+ * [--threads N] [--quick]`. Suites: gemm, eigh, ntk, train, sweep (more are added as features land). Prints a ratio
  * table per suite and writes bench/results/<suite>.json. No suite asserts a speed: targets are read
  * off the tables (issue notes record the measured figures).
  */
@@ -8,11 +8,16 @@ import { configureBackendFromEnv } from '../src/node/index.js';
 import { saveResult } from './harness.js';
 import { eighSuite, gemmSuite, type SuiteOptions } from './suites/gemm-eigh.js';
 import { ntkSuite } from './suites/ntk.js';
+import { trainSuite } from './suites/train.js';
+import { sweepSuite } from './suites/sweep.js';
 
-const SUITES: Record<string, (o: SuiteOptions) => { record: unknown; text: string }> = {
+type SuiteResult = { record: unknown; text: string };
+const SUITES: Record<string, (o: SuiteOptions) => SuiteResult | Promise<SuiteResult>> = {
   gemm: gemmSuite,
   eigh: eighSuite,
   ntk: ntkSuite,
+  train: trainSuite,
+  sweep: sweepSuite,
 };
 
 const args = process.argv.slice(2);
@@ -28,7 +33,7 @@ if (unknown.length) {
 }
 configureBackendFromEnv();
 for (const name of chosen) {
-  const { record, text } = SUITES[name]!({ threads, quick });
+  const { record, text } = await SUITES[name]!({ threads, quick });
   console.log(`\n${text}`);
   const file = saveResult(name, { date: new Date().toISOString(), node: process.version, ...(record as object) });
   console.log(`(saved ${file})`);

@@ -3,6 +3,8 @@
  * seconds at n = 256…2000 for every backend that loads, next to numpy and PyTorch timed in the same run
  * with the same thread count. Targets (issue 3): native gemm ≥ 0.95× numpy; wasm gemm at n = 1024 ≥ 18
  * GFLOP/s f64, ≥ 35 f32; native eigh within 1.1× of numpy; wasm eigvalsh n = 1024 ≤ 0.8 s, n = 2000 ≤ 6 s.
+ * The gemm table also times the wasm backend with setThreads(2) (column wasm×2; target wasm×2/wasm ≥ 1.7
+ * when the second core is free).
  */
 import { loadBackend, useBackend } from '../../src/core/backend/registry.js';
 import type { Backend, BackendName } from '../../src/core/backend/types.js';
@@ -49,6 +51,13 @@ export function gemmSuite(opt: SuiteOptions): { record: unknown; text: string } 
   const rng = Rng.fromSeed(0);
   const ours: Record<string, Record<string, number>> = {};
   const rows: Cell[][] = [];
+  // the threaded wasm gemm (issue 3: ≥ 1.7× one thread with 2 workers), timed with setThreads(2) whatever --threads says
+  const wasm = bs.find((b) => b.name === 'wasm');
+  if (wasm) {
+    wasm.setThreads(2);
+    if (wasm.threads === 2) for (const dtype of ['f64', 'f32'] as DType[]) for (const n of sizes) (ours[`wasm2_${dtype}`] ??= {})[n] = gemmGflops(wasm, n, dtype, rng);
+    wasm.setThreads(opt.threads);
+  }
   for (const dtype of ['f64', 'f32'] as DType[]) {
     for (const n of sizes) {
       const row: Cell[] = [n, dtype];
@@ -58,14 +67,20 @@ export function gemmSuite(opt: SuiteOptions): { record: unknown; text: string } 
         if (g !== undefined) (ours[`${b.name}_${dtype}`] ??= {})[n] = g;
         row.push(g);
       }
+      const g2 = ours[`wasm2_${dtype}`]?.[n];
+      row.push(g2);
       const np = pick(py, 'numpy', `gemm_${dtype}`, String(n));
       const th = pick(py, 'torch', `gemm_${dtype}`, String(n));
       row.push(np, th);
       for (const b of bs.filter((x) => x.name !== 'reference')) row.push(ratio(ours[`${b.name}_${dtype}`]?.[n], np));
+      row.push(ratio(g2, ours[`wasm_${dtype}`]?.[n]));
       rows.push(row);
     }
   }
-  const heads = ['n', 'dtype', ...bs.map((b) => b.name), 'numpy', 'torch', ...bs.filter((x) => x.name !== 'reference').map((b) => `${b.name}/numpy`)];
+  const heads = [
+    'n', 'dtype', ...bs.map((b) => b.name), 'wasm×2', 'numpy', 'torch',
+    ...bs.filter((x) => x.name !== 'reference').map((b) => `${b.name}/numpy`), 'wasm×2/wasm',
+  ];
   const text = `gemm GFLOP/s, ${opt.threads} thread(s) (higher is better)\n` + table(heads, rows) + (py.error ? `\n(python: ${String(py.error)})` : '');
   return { record: { suite: 'gemm', threads: opt.threads, ours, python: py }, text };
 }

@@ -11,8 +11,12 @@ import { stabilityRatio } from '../diag/realization/ratio.js';
 import { SAMPLERS, type Sampler } from '../diag/realization/sampling.js';
 import { canonicalDistance, orbitDistance, PARAM_NORMS, type ParamNorm } from '../diag/realization/symmetry-distance.js';
 import { loadModel } from '../nn/io/model-file.js';
+import { C_FAMILY, judgePathology, judgeUniformNorm, normLabel } from '../exp/reproductions/berner2019-judge.js';
 import { readBytes, writeFileAtomic } from '../node/files.js';
+import { writeReport } from '../node/report-render.js';
+import { pathologyFigure, tableFigure, type TopLevelSpec } from '../report/index.js';
 import { finiteNumber, intList, nonNegativeInt, oneLineErrors, oneOf, required } from './init.js';
+import { PACKAGE } from './run.js';
 
 /**
  * `overparam realize`: the realization space of shallow ReLU nets (Berner, Elbrächter & Grohs 2019;
@@ -21,7 +25,7 @@ import { finiteNumber, intList, nonNegativeInt, oneLineErrors, oneOf, required }
  *   overparam realize distance --a a.safetensors --b b.safetensors --domain -1,1 [--norm linf|w1inf|w12]
  *                              [--param-norm inf|2] [--sampler sobol|grid|random] [--samples N]
  *                              [--levels L] [--seed S] [--json]
- *   overparam realize pathology NAME [--out DIR] [--ks 2,4,8,…] [--alpha 2] [--json]
+ *   overparam realize pathology NAME [--out DIR] [--ks 2,4,8,…] [--alpha 2] [--no-report] [--json]
  *
  * distance: both files must hold shallow ReLU nets (arch shallow-relu, or mlp [d, m, k] with relu) of
  * the same input dimension and outputs. Prints the realization distances (exact for d = 1; the
@@ -29,8 +33,13 @@ import { finiteNumber, intList, nonNegativeInt, oneLineErrors, oneOf, required }
  * --a moved onto --b; canonical: both balanced) and the inverse-stability ratio orbit / w1inf^{1/2}.
  * With --norm only that distance is printed. --json prints one JSON object with everything.
  * pathology: the family table of NAME (unbalanced, parallel, opposite, inactive, uniform-norm) written
- * to DIR/pathology-NAME.json (atomically; DIR default '.') and printed as a table (--json: the record).
- * Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
+ * to DIR/pathology-NAME.json (atomically; DIR default '.') and printed as a table (--json: the record),
+ * with a small report (unless --no-report): DIR/report.html (title, the verdict "ratio diverges:
+ * measured growth …; restricted ratio ≤ C" — exp/reproductions/berner2019-judge.ts, C = √2 the
+ * measured constant of the projected families — the figures and the table as a figure) and
+ * DIR/figures/pathology-NAME.{svg,png}, DIR/figures/pathology-NAME-table.{svg,png}. Everything is
+ * rendered in memory before any file is written; report.html of another NAME in the same DIR is
+ * replaced. Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
  */
 
 interface DistanceCli {
@@ -50,6 +59,7 @@ interface PathologyCli {
   out: string;
   ks?: number[];
   alpha: number;
+  report: boolean;
   json?: boolean;
 }
 
@@ -142,13 +152,46 @@ function runDistance(o: DistanceCli): void {
 
 const COLUMNS: (keyof PathologyRow)[] = ['k', 'linf', 'w1inf', 'orbitParam', 'lowerBound', 'ratio', 'ratioLowerBound', 'canonicalParam', 'restrictedParam', 'restrictedRatio'];
 
-function runPathologyCli(name: string, o: PathologyCli): void {
+const TABLE_COLUMNS = (norm: string) => [
+  { field: 'k' },
+  { field: norm, title: 'd_real' },
+  { field: 'orbitParam', title: 'param (orbit)' },
+  { field: 'lowerBound', title: 'lower bound' },
+  { field: 'ratio', title: 'ratio' },
+  { field: 'canonicalParam', title: 'canonical' },
+  { field: 'restrictedParam', title: 'param (restr.)' },
+  { field: 'restrictedRatio', title: 'ratio (restr.)' },
+];
+
+async function runPathologyCli(name: string, o: PathologyCli): Promise<void> {
   const table = runPathology(name, { ks: o.ks, alpha: o.alpha });
   const record = { pathology: table.name, theory_item: `THEORY.md §2.3-${table.theoryItem}`, description: table.description, norm: table.norm, alpha: table.alpha, param_norm: 'inf', rows: table.rows };
   const file = path.join(o.out, `pathology-${table.name}.json`);
+  const verdicts = [judgePathology(table, C_FAMILY), ...(table.name === 'uniform-norm' ? [judgeUniformNorm(table, 1)] : [])];
+  let written: string[] = [];
+  if (o.report) {
+    const rows = table.rows.map((r) => ({ ...r }));
+    const fig = `pathology-${table.name}`;
+    const figures: Record<string, TopLevelSpec> = {
+      [fig]: pathologyFigure(rows, { name: table.name, norm: table.norm, normLabel: normLabel(table.norm), alpha: table.alpha, constant: C_FAMILY }),
+      [`${fig}-table`]: tableFigure(rows, { title: `Pathology '${table.name}': the family table`, subtitle: [`d_real: realization distance in ${normLabel(table.norm)}; param: ∞-norm distance mod symmetries; ratio = param / d_real^(1/${table.alpha})`, 'restr.: both nets projected onto the restricted set; canonical: both nets balanced'], columns: TABLE_COLUMNS(table.norm) }),
+    };
+    const rep = await writeReport(o.out, {
+      title: `Pathology '${table.name}' of the ReLU realization map (Berner, Elbrächter & Grohs 2019; THEORY.md §2.3-${table.theoryItem})`,
+      summary: `${table.description}. Realization distance in ${normLabel(table.norm)}; ratio = d_param / d_real^(1/${table.alpha}) with d_param the ∞-norm distance modulo neuron permutations and positive rescalings (orbit distance, an upper bound on the distance to every parametrization of R(Φ_k)), shown against the proven lower bound; "restricted" = both nets projected onto the restricted set (balanced, distinct, active, oriented neurons; affine part in its own parameters). The constructions and the constant C = √2 are overparam's (the paper's exact examples are UNCONFIRMED). Numbers: pathology-${table.name}.json.`,
+      verdicts: verdicts.map((v) => ({ claim: v.claim, predicted: v.predicted, measured: v.measured, verdict: v.pass ? 'pass' : 'fail' })),
+      figures,
+      captions: {
+        [fig]: 'Left: realization distance, parameter distance modulo symmetries (with its proven lower bound dashed) and the restricted parameter distance vs k (log-log). Right: the inverse-stability ratio, unrestricted and restricted, with the measured constant C dashed.',
+        [`${fig}-table`]: 'The family table (pathology-NAME.json rows), 4 significant digits.',
+      },
+      footer: { version: PACKAGE.version, backend: 'none (exact 1-D arithmetic)' },
+    });
+    written = [rep.html, ...rep.figures.flatMap((f) => [f.svg, f.png])];
+  }
   writeFileAtomic(file, toJson(record, 2) + '\n');
   if (o.json) {
-    process.stdout.write(toJson({ ...record, file }) + '\n');
+    process.stdout.write(toJson({ ...record, file, verdicts, ...(o.report ? { report: written } : {}) }) + '\n');
     return;
   }
   const cells = [COLUMNS.map(String), ...table.rows.map((r) => COLUMNS.map((c) => fmt(r[c])))];
@@ -158,7 +201,9 @@ function runPathologyCli(name: string, o: PathologyCli): void {
     `pathology ${table.name} (THEORY.md §2.3-${table.theoryItem}): ${table.description}\n` +
       `  realization distance in ${table.norm}; ratio = param / d^(1/${table.alpha}); params in the ∞-norm mod symmetries\n` +
       lines.map((l) => `  ${l}`).join('\n') +
-      `\n  wrote ${file}\n`,
+      '\n' +
+      verdicts.map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.measured}\n`).join('') +
+      `  wrote ${file}${o.report ? `, ${path.join(o.out, 'report.html')} and ${path.join(o.out, 'figures')}/pathology-${table.name}{,-table}.{svg,png}` : ''}\n`,
   );
 }
 
@@ -180,9 +225,10 @@ export function registerRealize(program: Command): void {
   oneLineErrors(realize.command('pathology'))
     .description(`family table of a pathology of the realization map: ${PATHOLOGIES.join(', ')}`)
     .argument('<name>', PATHOLOGIES.join(' | '))
-    .option('--out <dir>', 'folder for pathology-NAME.json', '.')
+    .option('--out <dir>', 'folder for pathology-NAME.json, report.html and figures/', '.')
     .option('--ks <list>', 'family indices k, e.g. 2,4,8,16', intList('--ks'))
     .option('--alpha <a>', 'exponent α of the ratio param / d^(1/α)', finiteNumber('--alpha'), 2)
+    .option('--no-report', 'write only pathology-NAME.json (no report.html, no figures/)')
     .option('--json', 'print the record as JSON instead of the table')
     .action((name: string, o: PathologyCli) => runPathologyCli(name, o));
 }

@@ -1,30 +1,31 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { backend } from '../core/backend/registry.js';
 import { UserError } from '../core/errors.js';
 import '../exp/reproductions/all.js';
-import { reproductionVerdicts } from '../exp/reproductions/index.js';
+import { reproductionVerdicts, validateReproduction } from '../exp/reproductions/index.js';
 import type { Executor } from '../exp/run/executor.js';
-import { inlineExecutor } from '../exp/run/inline-executor.js';
-import { runExperiment, type Summary } from '../exp/run/run-experiment.js';
-import { runJob } from '../exp/run/run-job.js';
+import { readRunLock, runExperiment, type Summary } from '../exp/run/run-experiment.js';
 import type { ResolvedSpec } from '../exp/spec/schema.js';
+import { applyScale } from '../exp/spec/scale.js';
 import { expandSweep } from '../exp/spec/sweep.js';
 import { parseSpec } from '../exp/spec/validate.js';
 import { queueExecutor } from '../node/executors/queue.js';
-import { workerPoolExecutor } from '../node/executors/worker-pool.js';
+import { runThreads, workerPoolExecutor } from '../node/executors/worker-pool.js';
 import { readText } from '../node/files.js';
 import { renderRunReport } from '../node/run-report.js';
 import { fileRunStore } from '../node/run-store.js';
 import { runProgress } from './progress.js';
 
 /**
- * `overparam run spec.json [--out runs/NAME] [--jobs N] [--resume] [--executor redis://HOST:PORT[/db]] [--quiet] [--no-report]`
+ * `overparam run spec.json [--out runs/NAME] [--jobs N] [--resume] [--executor redis://HOST:PORT[/db]] [--scale NAME] [--quiet] [--no-report]`
  *
  * Validates the spec (every problem, one line each, exit 2, nothing written), expands its sweep, runs
  * every job with an Executor — worker threads by default (--jobs, default: the number of cores, never
- * more than the jobs), in this thread with --jobs 1, or a BullMQ queue with --executor — and writes
+ * more than the jobs; even one job runs in a worker so Ctrl-C is handled at once; every job gets the
+ * same BLAS threads, runThreads, so results do not depend on --jobs), or a BullMQ queue with --executor — and writes
  * runs/NAME/{spec.lock.json, jobs/<id>/…, summary.json, report.html, figures/}. Ctrl-C asks the jobs
  * to checkpoint and stop; `--resume` continues them. Exit 0 when every job is done, 4 when some job
  * failed (its error is in summary.json), 130 after Ctrl-C.
@@ -36,8 +37,14 @@ export interface RunCommandOptions {
   jobs?: number;
   resume?: boolean;
   executor?: string;
+  /** With --executor: where job files go, 'dir' (shared run folder, default) or 'redis'. */
+  store?: string;
   quiet?: boolean;
   report?: boolean;
+  /** A size variant from the spec's `scales` block (spec/scale.ts); default: the spec as written. */
+  scale?: string;
+  /** BLAS threads per job (global --threads; default OVERPARAM_THREADS, the lock's on resume, else runThreads). */
+  threads?: number;
 }
 
 /** Read and validate a spec file; CSV paths in it become absolute (relative to the spec's folder). */
@@ -52,25 +59,29 @@ export function loadSpecFile(file: string): ResolvedSpec {
 }
 
 export async function runCommand(specFile: string, opts: RunCommandOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ summary: Summary; dir: string }> {
-  const spec = loadSpecFile(specFile);
+  const spec = applyScale(loadSpecFile(specFile), opts.scale ?? 'default');
   return runSpec(spec, opts, log);
 }
 
 export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: (s: string) => void): Promise<{ summary: Summary; dir: string }> {
+  validateReproduction(spec);
   const dir = path.resolve(opts.out ?? path.join('runs', spec.name));
   const store = fileRunStore(dir);
   const nJobs = expandSweep(spec).length;
   const be = backend().info();
+  // Every job gets the same BLAS threads whatever --jobs is (the last bits depend on it; worker-pool.ts).
+  const envThreads = Number(process.env.OVERPARAM_THREADS?.trim() || NaN);
+  const threads = opts.executor ? (opts.threads ?? 1) : opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined) ?? (opts.resume ? (await readRunLock(store))?.threads : undefined) ?? runThreads(nJobs);
   let executor: Executor;
   if (opts.executor) {
     if (!/^redis:\/\//.test(opts.executor)) throw new UserError(`--executor: expected redis://HOST:PORT[/db] (the default executor needs no flag), got '${opts.executor}'`);
-    executor = queueExecutor({ redis: opts.executor, runDir: dir });
+    if (opts.store !== undefined && opts.store !== 'dir' && opts.store !== 'redis') throw new UserError(`--store: expected 'dir' or 'redis', got '${opts.store}'`);
+    executor = queueExecutor({ redis: opts.executor, runDir: dir, store: opts.store as 'dir' | 'redis' | undefined, backend: be.name, threads });
   } else {
-    const workers = Math.min(opts.jobs ?? Math.max(1, (await import('node:os')).availableParallelism()), nJobs);
-    executor =
-      workers <= 1
-        ? inlineExecutor(runJob, (job) => store.job(job.id))
-        : workerPoolExecutor({ runDir: dir, workers, backend: be.name });
+    if (opts.store !== undefined) throw new UserError('--store: only with --executor redis://… (local runs write the run folder directly)');
+    // Worker threads even for one job: the main thread stays free to handle Ctrl-C at once.
+    const workers = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), nJobs));
+    executor = workerPoolExecutor({ runDir: dir, workers, backend: be.name, threadsPerJob: threads });
   }
   log(`overparam run: ${nJobs} job(s) of '${spec.name}' → ${path.relative(process.cwd(), dir) || '.'} (${executor.name}${executor.concurrency > 1 && Number.isFinite(executor.concurrency) ? ` ×${executor.concurrency}` : ''}, backend ${be.name})`);
   const progress = runProgress(nJobs, { quiet: opts.quiet });
@@ -93,6 +104,7 @@ export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: 
       hooks: progress,
       package: PACKAGE,
       backend: be.name,
+      threads,
       verdicts: reproductionVerdicts,
     });
   } finally {
@@ -119,17 +131,19 @@ export function registerRun(program: Command): void {
     .description('Run an experiment spec (JSON or YAML): every sweep point is a job; writes runs/NAME with metrics, checkpoints, summary.json and report.html.')
     .argument('<spec>', 'experiment spec file (schema/experiment.schema.json)')
     .option('--out <dir>', 'run folder (default runs/<spec name>)')
-    .option('--jobs <n>', 'jobs at once (worker threads; default: the cores; 1 = this thread)', (v) => {
+    .option('--jobs <n>', 'jobs at once (worker threads; default: the cores)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new UserError(`--jobs: expected a positive integer, got '${v}'`);
       return n;
     })
     .option('--resume', 'continue an interrupted run: skip finished jobs, resume the others from their checkpoints')
     .option('--executor <url>', 'run the jobs through a Redis/BullMQ queue served by `overparam worker` processes (redis://HOST:PORT[/db])')
+    .option('--store <kind>', "with --executor: where workers write job files: 'dir' (this run folder, shared at the same path; default) or 'redis' (copied here as jobs end)")
     .option('--quiet', 'plain log lines instead of progress bars')
+    .option('--scale <name>', "size variant from the spec's `scales` block (e.g. tiny, large; default: the spec as written)")
     .option('--no-report', 'skip report.html and figures/')
-    .action(async (specFile: string, opts: RunCommandOptions) => {
-      await runCommand(specFile, opts);
+    .action(async (specFile: string, opts: RunCommandOptions, cmd: Command) => {
+      await runCommand(specFile, { ...opts, threads: cmd.optsWithGlobals<{ threads?: number }>().threads });
     });
 
   program

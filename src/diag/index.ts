@@ -28,6 +28,7 @@ export { disparity, disparityFrom, evaluationSet, type Disparity, type Disparity
 export { realDft, periodicGrid } from './dft.js';
 export { lossHessian, type LossHessian, type LossHessianOptions } from './hessian.js';
 export { ntkExtremes, kernelExtremes, type ExtremeOptions, type Extremes } from './ntk-extremes.js';
+export * as realization from './realization/index.js';
 
 export type MonitorName = 'spectrum' | 'drift' | 'movement' | 'rank' | 'bound' | 'stopping' | 'sharpness' | 'implicit' | 'generalization';
 

@@ -9,12 +9,14 @@ import { createReferenceBackend } from '../core/backend/reference/index.js';
 import { createWasmBackend } from '../core/backend/wasm/index.js';
 import { UserError } from '../core/errors.js';
 import { createNativeBackend } from './native/index.js';
+import { installNodeWasmThreads } from './wasm-threads.js';
 
 export { createNativeBackend } from './native/index.js';
 
 registerBackend('reference', createReferenceBackend);
 registerBackend('wasm', createWasmBackend);
 registerBackend('native', createNativeBackend);
+installNodeWasmThreads(); // worker_threads for the wasm backend's setThreads(n > 1)
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'reference', 'wasm', 'native'];
 

@@ -16,6 +16,9 @@ export { ntkHeatmapFigure, matrixEntries, type MatrixEntry } from './ntk-heatmap
 export { eigenSpectrumFigure } from './eigen-spectrum-figure.js';
 export { disparityRankFigure, type DisparityRankOptions } from './disparity-rank-figure.js';
 export { residualRateFigure, type ResidualRateOptions } from './residual-rate-figure.js';
+export { pathologyFigure, type PathologyFigureOptions } from './pathology-figure.js';
+export { convexityFigure, type ConvexityFigureOptions } from './convexity-figure.js';
+export { tableFigure, type TableFigureOptions, type TableColumn } from './table-figure.js';
 export { renderSvg, toVega, type RenderOptions } from './render.js';
 export { namespaceSvgIds } from './svg-ids.js';
 export { reportHtml, escapeHtml, type ReportPage, type ReportFigure, type Verdict } from './html.js';

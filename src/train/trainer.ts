@@ -1,8 +1,10 @@
 import { UserError, shapeStr } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { runIn, Workspace } from '../nn/layers/workspace.js';
 import type { Model } from '../nn/model.js';
 import type { Monitor, MonitorContext, RowValue } from '../nn/monitor.js';
-import { curvatureProbe, DivergenceError, divergenceThreshold, firstNonFinite, lossVerdict, type DivergenceReason, type DivergenceRule } from './divergence.js';
+import { curvatureProbe, DivergenceError, divergenceThreshold, lossVerdict, type DivergenceReason, type DivergenceRule } from './divergence.js';
+import { LastGood } from './last-good.js';
 import { lossFunction, type LossName } from './loss.js';
 import { encodeVector, type Evaluation, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 import { readTrainState, type MetricsRow, type TrainState } from './train-state.js';
@@ -29,7 +31,12 @@ import { readTrainState, type MetricsRow, type TrainState } from './train-state.
  * interrupted run's final row lacks: when joining the parts, replace that final row by it. Monitors are resumed with
  * restore(baseline) when they have one, else by calling start() again on θ₀ (stored in the state).
  * Cost beyond the optimizer: one forward pass per recorded row (plus one over Xtest), and a copy of θ
- * and of the optimizer state per step (the last good snapshot).
+ * and of the optimizer state per step (the last good snapshot, last-good.ts: θ into reused buffers in
+ * the pass that checks its finiteness; vector optimizer states only every 16 steps, the last good one
+ * rebuilt by replay on divergence). Steps of the first-order optimizers (POOLED: their steps keep nothing the layers allocate) run in a
+ * layer Workspace (nn/layers/workspace.ts) released after each step, so the forward/backward
+ * intermediates are recycled instead of freshly allocated (page faults, GC) every step; rows and
+ * monitors are evaluated outside it. Results are unchanged bit for bit.
  */
 export interface TrainData {
   readonly X: Tensor;
@@ -77,11 +84,11 @@ export interface TrainResult {
   readonly diverged: DivergenceError | null;
 }
 
-interface Snapshot {
-  step: number;
-  theta: Float64Array;
-  opt: OptimizerState;
-}
+/**
+ * Optimizers whose step uses the layers' buffers (trace, cotangents) only transiently — the velocity
+ * and sampler state they keep are their own arrays — so their steps may run in a recycled Workspace.
+ */
+const POOLED: ReadonlySet<string> = new Set(['gd', 'momentum', 'nesterov', 'sgd']);
 
 export function train(opts: TrainOptions): TrainResult {
   const { model, optimizer, data } = opts;
@@ -150,10 +157,24 @@ export function train(opts: TrainOptions): TrainResult {
     opts.onRow?.(row);
   };
 
-  let good: Snapshot | null = null;
+  const firstStep = step;
+  const ws = POOLED.has(optimizer.name) ? new Workspace() : null;
+  /** One update of θ in place (a Workspace scope for pooled optimizers). */
+  const update = (ctx: StepContext): StepResult => {
+    try {
+      return ws ? runIn(ws, () => optimizer.step(ctx)) : optimizer.step(ctx);
+    } finally {
+      ws?.release();
+    }
+  };
+  const last = new LastGood(optimizer, theta.length, firstStep, (th, u) => {
+    const memo: { ev: Evaluation | null } = { ev: null };
+    update({ model, theta: th, X, y, loss: lossKind, step: u, evaluate: () => (memo.ev ??= evalAt(th)) });
+  });
   let threshold = loss0 === null ? NaN : divergenceThreshold(loss0, opts.divergence);
   const diverge = (t: number, loss: number, reason: DivergenceReason, lossOf: 'full' | 'minibatch' = 'full'): TrainResult => {
-    const lastGood = good ? toState(good.step, good.theta, good.opt) : null;
+    const good = last.good;
+    const lastGood = good ? toState(good.step, good.theta, last.stateOf(good)) : null;
     const probe = curvatureProbe(model, X, lossKind, theta0, good?.theta ?? null);
     const hint = optimizer.explainDivergence?.(probe) ?? `no diagnosis for optimizer '${optimizer.name}'; lower the learning rate`;
     const err = new DivergenceError({ step: t, loss, reason, threshold, lossOf, hint, lastGood, rows });
@@ -162,10 +183,10 @@ export function train(opts: TrainOptions): TrainResult {
   };
 
   let stopped = false;
-  const firstStep = step;
   for (;;) {
     const t = step;
-    if (firstNonFinite(theta) >= 0) return diverge(t, NaN, 'non-finite-params');
+    const copy = last.copy(theta);
+    if (!copy) return diverge(t, NaN, 'non-finite-params');
     const final = t >= S || (opts.shouldStop?.(t) ?? false);
     stopped = final && t < S;
     const record = final || t === firstStep || t % every === 0;
@@ -187,11 +208,11 @@ export function train(opts: TrainOptions): TrainResult {
       emit(row!);
       break;
     }
-    const snap: Snapshot = { step: t, theta: Float64Array.from(theta), opt: optimizer.state() };
+    const snap = last.snapshot(t, copy);
     const ctx: StepContext = { model, theta, X, y, loss: lossKind, step: t, evaluate };
     let res: StepResult;
     try {
-      res = optimizer.step(ctx);
+      res = update(ctx);
     } catch (e) {
       if (row) emit(row);
       throw e;
@@ -202,7 +223,7 @@ export function train(opts: TrainOptions): TrainResult {
       const v = seen === undefined ? null : lossVerdict(seen, threshold);
       if (v) return diverge(t, seen!, v, cache.ev ? 'full' : 'minibatch');
     }
-    good = snap;
+    last.good = snap;
     if (row) {
       if (res.fields) put(row, res.fields, `optimizer '${optimizer.name}'`);
       emit(row);

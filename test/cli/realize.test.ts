@@ -70,7 +70,7 @@ test('realize distance: relu(x) vs relu(x − ½) on [−1, 1] (hand values), --
 test('realize pathology NAME writes DIR/pathology-NAME.json and prints the table', async () => {
   const dir = fixtures();
   const out = path.join(dir, 'out');
-  const r = await run(['realize', 'pathology', 'unbalanced', '--out', out, '--ks', '2,4,8']);
+  const r = await run(['realize', 'pathology', 'unbalanced', '--out', out, '--ks', '2,4,8', '--no-report']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /pathology unbalanced/);
   const rec = JSON.parse(readFileSync(path.join(out, 'pathology-unbalanced.json'), 'utf8')) as { rows: { k: number; orbitParam: number; w1inf: number }[] };

@@ -4,7 +4,11 @@ import { allocate, epsOf, type DType, type FloatArray } from '../../src/core/dty
 import { Rng } from '../../src/core/rng.js';
 import { createReferenceBackend } from '../../src/core/backend/reference/index.js';
 import type { Backend } from '../../src/core/backend/types.js';
-import { createWasmBackend, isWasmSimdSupported } from '../../src/core/backend/wasm/index.js';
+import { createWasmBackend, isWasmSimdSupported, registerWasmThreadHost, type WasmThreadHost } from '../../src/core/backend/wasm/index.js';
+import { splitGemm, splitSyrk, THREAD_MIN_MULADDS } from '../../src/core/backend/wasm/partition.js';
+import { DONE } from '../../src/core/backend/wasm/worker-loop.js';
+import { UserError } from '../../src/core/errors.js';
+import { nodeWasmThreadHost } from '../../src/node/wasm-threads.js';
 
 // Parity of the wasm backend (AssemblyScript SIMD kernels) with the reference oracle.
 //
@@ -310,4 +314,173 @@ test('wasm backend: info, threads, memory reuse across growing sizes', { skip },
   gemmCase(rng, 'f32', true, false, 3, 2, 5, 1);
   gemmCase(rng, 'f64', false, true, 600, 10, 400, 2);
   gemmCase(rng, 'f64', true, true, 2, 3, 4, 3);
+});
+
+// ---- threads ---------------------------------------------------------------------------------------
+// The threaded path (setThreads(2): the calling thread + one worker on a shared memory) must agree with
+// the reference within the bound above AND be bit-identical to the single-threaded backend (each C entry
+// is computed by one thread with the same summation order). The host below is Node's worker_threads host
+// that also keeps each worker's control block, so a test can check that the worker really ran jobs.
+// Tests register it only while they run (the last test above checks the backend without a host).
+
+const controls: SharedArrayBuffer[] = [];
+const countingHost: WasmThreadHost = {
+  name: nodeWasmThreadHost.name,
+  cores: Math.max(2, nodeWasmThreadHost.cores), // 2 threads even on a 1-core machine: correctness, not speed
+  spawn(init) {
+    controls.push(init.control);
+    return nodeWasmThreadHost.spawn(init);
+  },
+};
+/** Jobs finished so far by worker 1 of the most recently started pool. */
+const workerJobs = (): number => Atomics.load(new Int32Array(controls[controls.length - 1]!), DONE);
+
+function withThreads(fn: (t: Backend) => void): void {
+  registerWasmThreadHost(countingHost);
+  const t = createWasmBackend();
+  try {
+    t.setThreads(2);
+    assert.equal(t.threads, 2, t.info().details.threads);
+    fn(t);
+  } finally {
+    t.setThreads(1);
+    registerWasmThreadHost(undefined);
+  }
+}
+
+const bitsEqual = (x: FloatArray, y: FloatArray): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+
+/** One gemm through the threaded backend: within the bound of the reference, bit-identical to one thread. */
+function threadedGemmCase(t: Backend, rng: Rng, dtype: DType, ta: boolean, tb: boolean, m: number, n: number, k: number, variant: number): void {
+  const [alpha, beta] = ALPHA_BETA[variant % ALPHA_BETA.length]!;
+  const pad = variant % 3;
+  const off = variant % 2 ? 3 : 0;
+  const a = makeMat(rng, dtype, ta ? k : m, ta ? m : k, pad, off);
+  const b = makeMat(rng, dtype, tb ? n : k, tb ? k : n, (pad + 1) % 3, off);
+  const c0 = makeMat(rng, dtype, m, n, (pad + 2) % 3, off + 1, beta === 0 ? 'nan' : 'normal');
+  const [a0, b0, cT, c1, cRef] = [copyMat(a), copyMat(b), copyMat(c0), copyMat(c0), copyMat(c0)];
+  const jobs = workerJobs();
+  t.gemm(ta, tb, m, n, k, alpha, view(a), a.ld, view(b), b.ld, beta, view(cT), c0.ld);
+  const split = alpha !== 0 && splitGemm(m, n, k, t.threads, 4, dtype === 'f64' ? 4 : 8).length > 1;
+  assert.equal(workerJobs() - jobs, split ? 1 : 0, `worker jobs for ${dtype} m=${m} n=${n} k=${k} ta=${ta} tb=${tb} (${t.info().details.threads})`);
+  w().gemm(ta, tb, m, n, k, alpha, view(a), a.ld, view(b), b.ld, beta, view(c1), c0.ld);
+  ref.gemm(ta, tb, m, n, k, alpha, view(a), a.ld, view(b), b.ld, beta, view(cRef), c0.ld);
+  const what = `threaded ${dtype} gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} m=${m} n=${n} k=${k} α=${alpha} β=${beta} pad=${pad} off=${off}`;
+  checkC(what, dtype, k, alpha, beta, c0, cT, cRef, absProduct(m, n, k, absDense(a, ta), absDense(b, !tb)));
+  assert.ok(bitsEqual(cT.buf, c1.buf), `${what}: not bit-identical to the single-threaded result`);
+  assertUnchanged(`${what} A`, a0, a.buf);
+  assertUnchanged(`${what} B`, b0, b.buf);
+}
+
+test('wasm partition: blocks tile C exactly on tile edges, balanced, one block below the threshold', () => {
+  const cover = (m: number, n: number, k: number, threads: number, mr: number, nr: number) => {
+    const blocks = splitGemm(m, n, k, threads, mr, nr);
+    const hit = new Uint8Array(m * n);
+    for (const { i0, i1, j0, j1 } of blocks) {
+      assert.ok(i0 < i1 && j0 < j1, `empty block ${JSON.stringify(blocks)}`);
+      assert.ok(i0 % mr === 0 && j0 % nr === 0, `block off the tile grid: ${JSON.stringify(blocks)}`);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) hit[i * n + j]! += 1;
+    }
+    assert.ok(hit.every((h) => h === 1), `blocks do not cover ${m}×${n} exactly once`);
+    return blocks;
+  };
+  assert.equal(cover(128, 128, 127, 2, 4, 4).length, 1, '128·128·127 < 2^21 stays on one thread');
+  assert.equal(cover(128, 128, 128, 1, 4, 4).length, 1);
+  assert.deepEqual(cover(128, 128, 128, 2, 4, 4), [{ i0: 0, i1: 128, j0: 0, j1: 64 }, { i0: 0, i1: 128, j0: 64, j1: 128 }]);
+  assert.deepEqual(cover(513, 1, 4100, 2, 4, 4), [{ i0: 0, i1: 256, j0: 0, j1: 1 }, { i0: 256, i1: 513, j0: 0, j1: 1 }]);
+  assert.deepEqual(cover(7, 7, 1 << 16, 2, 4, 4), [{ i0: 0, i1: 7, j0: 0, j1: 4 }, { i0: 0, i1: 7, j0: 4, j1: 7 }]);
+  assert.equal(cover(4, 4, 1 << 20, 2, 4, 4).length, 1, 'a single tile is not split');
+  for (const [m, n, k, th, nr] of [[1, 513, 4096, 2, 8], [513, 513, 65, 3, 4], [65, 1000, 513, 4, 8], [1000, 9, 999, 2, 8]] as const) cover(m, n, k, th, 4, nr);
+  // syrk: column ranges cover [0, n), start on multiples of nr, lower-triangle areas within one tile column of equal
+  assert.deepEqual(splitSyrk(100, 100, 2, 4), [[0, 100]], '100²·100/2 < 2^21');
+  for (const [n, k, th, nr] of [[513, 65, 2, 4], [1024, 64, 2, 8], [600, 600, 3, 4], [257, 257, 2, 8]] as const) {
+    const r = splitSyrk(n, k, th, nr);
+    assert.equal(r.length, th);
+    assert.equal(r[0]![0], 0);
+    assert.equal(r[r.length - 1]![1], n);
+    const areas = r.map(([j0, j1]) => {
+      assert.ok(j0 % nr === 0 && j0 < j1);
+      let s = 0;
+      for (let j = j0; j < j1; j++) s += n - j;
+      return s;
+    });
+    for (let i = 1; i < r.length; i++) assert.equal(r[i]![0], r[i - 1]![1]);
+    const spread = Math.max(...areas) - Math.min(...areas);
+    assert.ok(spread <= 2 * nr * n, `syrk n=${n} areas ${areas}`);
+  }
+  assert.equal(THREAD_MIN_MULADDS, 2 ** 21);
+});
+
+test('wasm threads: 2-thread gemm vs reference and bit-identical to 1 thread; sizes 1, 7, 63, 65, 513, transposes, f64 and f32', { skip }, () => {
+  withThreads((t) => {
+    const rng = Rng.fromSeed(222);
+    const shapes: [number, number, number][] = [
+      [513, 65, 65], // taller than wide: split along the rows
+      [65, 513, 65], // columns
+      [63, 65, 513], // 63·65·513 just above 2^21
+      [1, 513, 4096], // m = 1
+      [513, 1, 4100], // n = 1: rows
+      [7, 7, 1 << 16], // tiny C, long k: 4 + 3 columns
+      [65, 63, 7], // below the threshold: one thread (on the shared-memory kernels)
+    ];
+    // all four transpose pairs for the first two shapes (a row split and a column split), two for the others (time)
+    const pairs: [boolean, boolean][] = [[false, false], [true, true], [false, true], [true, false]];
+    let variant = 0;
+    for (const dtype of DTYPES)
+      shapes.forEach(([m, n, k], s) => {
+        for (const [ta, tb] of s < 2 ? pairs : s % 2 ? pairs.slice(0, 2) : pairs.slice(2)) threadedGemmCase(t, rng, dtype, ta, tb, m, n, k, variant++);
+      });
+  });
+});
+
+test('wasm threads: 2-thread syrk vs reference, bit-identical to 1 thread, exactly symmetric', { skip }, () => {
+  withThreads((t) => {
+    const rng = Rng.fromSeed(333);
+    let variant = 0;
+    for (const dtype of DTYPES)
+      for (const [n, k] of [[513, 65], [130, 257], [65, 1000], [9, 7]] as const)
+        for (const trans of [false, true]) {
+          const [alpha, beta] = ALPHA_BETA[variant % ALPHA_BETA.length]!;
+          const pad = variant % 3;
+          variant++;
+          const a = makeMat(rng, dtype, trans ? k : n, trans ? n : k, pad, 1);
+          const c0 = makeMat(rng, dtype, n, n, (pad + 1) % 3, 2, beta === 0 ? 'nan' : 'normal');
+          if (beta !== 0) for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) c0.buf[c0.off + j * c0.ld + i] = c0.buf[c0.off + i * c0.ld + j]!;
+          const [cT, c1, cRef] = [copyMat(c0), copyMat(c0), copyMat(c0)];
+          const jobs = workerJobs();
+          t.syrk(trans, n, k, alpha, view(a), a.ld, beta, view(cT), c0.ld);
+          const split = alpha !== 0 && splitSyrk(n, k, t.threads, dtype === 'f64' ? 4 : 8).length > 1;
+          assert.equal(workerJobs() - jobs, split ? 1 : 0, `worker jobs for syrk n=${n} k=${k}`);
+          w().syrk(trans, n, k, alpha, view(a), a.ld, beta, view(c1), c0.ld);
+          ref.syrk(trans, n, k, alpha, view(a), a.ld, beta, view(cRef), c0.ld);
+          const what = `threaded ${dtype} syrk trans=${trans} n=${n} k=${k} α=${alpha} β=${beta}`;
+          const absA = absDense(a, trans);
+          checkC(what, dtype, k, alpha, beta, c0, cT, cRef, absProduct(n, n, k, absA, absA));
+          assert.ok(bitsEqual(cT.buf, c1.buf), `${what}: not bit-identical to the single-threaded result`);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < i; j++) if (cT.buf[c0.off + j * c0.ld + i] !== cT.buf[c0.off + i * c0.ld + j]) assert.fail(`${what}: C not symmetric at ${i},${j}`);
+        }
+  });
+});
+
+test('wasm threads: setThreads validation, clamping to cores, back to 1 thread, info', { skip }, () => {
+  withThreads((t) => {
+    assert.match(t.info().details.threads!, /^2 \(the calling thread \+ 1 node:worker_threads worker/);
+    assert.equal(t.info().threads, 2);
+    assert.throws(() => t.setThreads(0), UserError);
+    assert.throws(() => t.setThreads(1.5), UserError);
+    t.setThreads(64);
+    assert.equal(t.threads, countingHost.cores, 'clamped to the host cores');
+    t.setThreads(1);
+    assert.equal(t.threads, 1);
+    assert.equal(t.info().details.threads, '1');
+    threadedGemmCase(t, Rng.fromSeed(5), 'f64', false, true, 65, 513, 65, 0); // single-threaded again: no worker jobs
+    t.setThreads(2);
+    assert.equal(t.threads, 2);
+    threadedGemmCase(t, Rng.fromSeed(6), 'f32', true, false, 513, 513, 65, 1);
+  });
+  const lone = createWasmBackend();
+  lone.setThreads(2);
+  assert.equal(lone.threads, 1, 'no host registered: stays on one thread');
+  assert.match(lone.info().details.threads!, /no worker-thread host is registered/);
 });

@@ -15,13 +15,17 @@ import type { JobDescription, JobResult, JobStore } from './job.js';
  *
  * `resume`: jobs whose result.json says 'done' are skipped (their result is reused), the others are
  * run again and continue from their checkpoints. Without `resume` an existing run folder is an error,
- * so nothing is overwritten by accident; with it, the spec must be the one the run was started with.
+ * so nothing is overwritten by accident (so is a folder holding other files); with it, the spec, the
+ * backend and the BLAS threads per job must be those the run was started with — the last two change
+ * the last bits of the numbers, and a resumed run promises the bytes of an uninterrupted one.
  */
 export interface RunStore {
   readText(name: string): Promise<string | null>;
   writeAtomic(name: string, data: string | Uint8Array): Promise<void>;
   /** The store of one job (folder jobs/<id>). */
   job(id: string): JobStore;
+  /** False when the location already holds files (a run folder needs an empty or new place). */
+  isEmpty?(): Promise<boolean>;
   /** Where the run lives, for messages. */
   readonly location: string;
 }
@@ -31,6 +35,8 @@ export interface RunLock {
   version: 1;
   package: { name: string; version: string };
   backend: string;
+  /** BLAS threads per job (results depend on it in the last bits); absent when not pinned. */
+  threads?: number;
   dtype: 'f64';
   spec: ResolvedSpec;
   jobs: { id: string; key: string; point: Record<string, unknown>; seed: number; dataSeed: number }[];
@@ -72,16 +78,19 @@ export interface RunOptions {
   hooks?: ExecutorHooks;
   package: { name: string; version: string };
   backend: string;
+  /** BLAS threads every job runs with (recorded in spec.lock.json, checked on resume). */
+  threads?: number;
   /** Checks a reproduction's claims on the finished jobs (exp/reproductions/checks.ts). */
   verdicts?: (spec: ResolvedSpec, jobs: readonly JobSummary[], store: RunStore) => Promise<Verdict[]>;
 }
 
-export function lockOf(spec: ResolvedSpec, jobs: readonly Job[], pkg: RunLock['package'], backend: string): RunLock {
+export function lockOf(spec: ResolvedSpec, jobs: readonly Job[], pkg: RunLock['package'], backend: string, threads?: number): RunLock {
   return {
     format: 'overparam.run-lock',
     version: 1,
-    package: pkg,
+    package: { name: pkg.name, version: pkg.version },
     backend,
+    ...(threads !== undefined ? { threads } : {}),
     dtype: 'f64',
     spec,
     jobs: jobs.map((j) => ({ id: j.id, key: j.key, point: { ...j.point }, seed: j.spec.seed, dataSeed: j.spec.data.seed })),
@@ -103,18 +112,37 @@ async function finishedResult(store: JobStore): Promise<JobResult | null> {
   }
 }
 
+/** The run's spec.lock.json, or null when the store holds no run yet. */
+export async function readRunLock(store: RunStore): Promise<RunLock | null> {
+  const text = await store.readText('spec.lock.json');
+  if (text === null) return null;
+  try {
+    const lock = JSON.parse(text) as RunLock;
+    if (lock?.format === 'overparam.run-lock' && lock.spec) return lock;
+  } catch {
+    // fall through
+  }
+  throw new UserError(`--out: ${store.location}/spec.lock.json is not an overparam run lock; choose another --out`);
+}
+
 export async function runExperiment(opts: RunOptions): Promise<Summary> {
   const { spec, store } = opts;
   const jobs = expandSweep(spec);
-  const lock = lockOf(spec, jobs, opts.package, opts.backend);
-  const existing = await store.readText('spec.lock.json');
-  if (existing !== null) {
+  const lock = lockOf(spec, jobs, opts.package, opts.backend, opts.threads);
+  const old = await readRunLock(store);
+  if (old !== null) {
     if (!opts.resume) throw new UserError(`--out: ${store.location} already holds a run; add --resume to continue it, or choose another --out`);
-    const old = JSON.parse(existing) as RunLock;
     if (canonicalJson(old.spec) !== canonicalJson(spec)) {
       throw new UserError(`--resume: the spec differs from the one ${store.location} was started with (spec.lock.json); resume with that spec or choose another --out`);
     }
+    if (old.backend !== opts.backend) {
+      throw new UserError(`--resume: ${store.location} was started with backend ${old.backend}, this is ${opts.backend}; resume with --backend ${old.backend} (the backend changes the last bits of results)`);
+    }
+    if (old.threads !== undefined && opts.threads !== undefined && old.threads !== opts.threads) {
+      throw new UserError(`--resume: ${store.location} was started with ${old.threads} BLAS thread(s) per job, this is ${opts.threads}; resume with --threads ${old.threads} or without --threads`);
+    }
   } else {
+    if (store.isEmpty && !(await store.isEmpty())) throw new UserError(`--out: ${store.location} exists and is not an overparam run folder (no spec.lock.json); choose another --out`);
     await store.writeAtomic('spec.lock.json', JSON.stringify(lock, null, 2) + '\n');
   }
   const results = new Map<string, JobResult>();

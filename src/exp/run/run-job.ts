@@ -3,7 +3,7 @@ import { Rng } from '../../core/rng.js';
 import { createMonitors } from '../../diag/index.js';
 import { saveModel } from '../../nn/io/model-file.js';
 import type { Model } from '../../nn/model.js';
-import { createOptimizer, DivergenceError, linearize, train, type MetricsRow, type TrainState } from '../../train/index.js';
+import { createOptimizer, DivergenceError, linearize, readTrainState, train, type MetricsRow, type TrainState } from '../../train/index.js';
 import { loadDataset, type LoadedDataset } from '../datasets/registry.js';
 import type { ResolvedSpec } from '../spec/schema.js';
 import { buildModel } from './build-model.js';
@@ -30,7 +30,13 @@ import { optimizerFromSpec } from './optimizer-from-spec.js';
  * Checkpoint steps are multiples of monitorEvery, and a stop request (Ctrl-C) takes effect at the next
  * such step, so a resumed run records exactly the rows an uninterrupted one does. The trainer ends a
  * chunk with a row lacking the optimizer's fields and re-records its start step on resume; that row is
- * therefore left out at a chunk's end and written by the next chunk.
+ * therefore left out at a chunk's end and written by the next chunk. The run's last row (step S) is
+ * kept: its checkpoint marks the training done, and a job killed after it (before final.safetensors or
+ * result.json) resumes by writing those files from the checkpoint without training again. A
+ * checkpoint that does not parse, or that claims more metrics bytes than the file holds (a machine
+ * crash that lost unsynced appends), is discarded and the job starts over — it is deterministic, so
+ * the result is the same. Between chunks the job yields to the event loop (a macrotask), so an
+ * in-thread executor sees a Ctrl-C at the next checkpoint and a browser stays responsive.
  */
 export const METRICS = 'metrics.jsonl';
 const TIMING = 'timing.jsonl';
@@ -47,12 +53,30 @@ interface Checkpoint {
 const encoder = new TextEncoder();
 const bytes = (s: string): number => encoder.encode(s).length;
 
+/** The job's checkpoint, or null for a fresh start (none, unreadable, or ahead of the metrics file). */
 async function readCheckpoint(store: JobStore): Promise<Checkpoint | null> {
   const b = await store.read(CHECKPOINT);
   if (!b) return null;
-  const c = JSON.parse(new TextDecoder().decode(b)) as Checkpoint;
-  return c.format === 'overparam.checkpoint' ? c : null;
+  let c: Checkpoint;
+  try {
+    c = JSON.parse(new TextDecoder().decode(b)) as Checkpoint;
+  } catch {
+    return null;
+  }
+  if (c?.format !== 'overparam.checkpoint' || c.version !== 1 || !c.state || !Number.isInteger(c.state.step)) return null;
+  if ((await store.size(METRICS)) < c.metricsBytes || (await store.size(TIMING)) < c.timingBytes) return null;
+  return c;
 }
+
+/** The last complete row of metrics.jsonl (the `final` figures of a job resumed after its last step). */
+async function lastRow(store: JobStore, metricsBytes: number): Promise<Record<string, unknown>> {
+  const b = await store.read(METRICS);
+  const lines = b ? new TextDecoder().decode(b.subarray(0, metricsBytes)).split('\n').filter((l) => l.trim()) : [];
+  return lines.length ? (JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>) : {};
+}
+
+/** Let the event loop run (signal handlers, UI) between chunks; plain setTimeout exists in Node and browsers. */
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 /** Data, model and θ₀ of a resolved spec (also used by reports and the CLI). */
 export async function prepareJob(spec: ResolvedSpec, datasetIO?: JobContext['datasetIO']): Promise<{ data: LoadedDataset; model: Model; theta0: Float64Array }> {
@@ -76,20 +100,29 @@ export async function runJob(job: JobDescription, ctx: JobContext): Promise<JobR
 
     let cp = await readCheckpoint(store);
     const resumedFrom = cp?.state.step ?? 0;
-    await store.truncate(METRICS, cp?.metricsBytes ?? 0);
-    await store.truncate(TIMING, cp?.timingBytes ?? 0);
     let metricsBytes = cp?.metricsBytes ?? 0;
     let timingBytes = cp?.timingBytes ?? 0;
-    let last: MetricsRow | undefined;
+    await store.truncate(METRICS, metricsBytes);
+    await store.truncate(TIMING, timingBytes);
+    let final: Record<string, unknown> = cp ? await lastRow(store, metricsBytes) : {};
+
+    const finish = async (params: Float64Array, step: number): Promise<JobResult> => {
+      await store.writeAtomic('final.safetensors', saveModel(model, params, { step: String(step) }));
+      if (spec.linearized) await trainLinearized(spec, model, theta0, trainData, store);
+      const r: JobResult = { id: job.id, status: 'done', steps: step, final, resumedFrom };
+      await store.writeAtomic('result.json', JSON.stringify(r, null, 1) + '\n');
+      return r;
+    };
+    // Killed after the last checkpoint but before the job's files were all written: write them now.
+    if (cp && cp.state.step >= S) return await finish(readTrainState(cp.state, model).params, cp.state.step);
 
     for (;;) {
       const first = cp?.state.step ?? 0;
       let stopRequested = false;
       const boundary = (t: number): boolean => {
-        if (t <= first || t >= S) return false;
-        if (K > 0 && t % K === 0) return true;
-        if (t % every === 0 && ctx.shouldStop?.()) return (stopRequested = true);
-        return false;
+        if (t <= first || t >= S || t % every !== 0) return false;
+        if (ctx.shouldStop?.()) return (stopRequested = true);
+        return K > 0 && t % K === 0;
       };
       const rows: MetricsRow[] = [];
       let diverged: DivergenceError | null = null;
@@ -132,29 +165,23 @@ export async function runJob(job: JobDescription, ctx: JobContext): Promise<JobR
         metricsBytes += bytes(m);
         timingBytes += bytes(tm);
       }
-      last = keep.length ? keep[keep.length - 1] : last;
+      if (keep.length) final = deterministic(keep[keep.length - 1]);
       if (diverged) {
         if (diverged.lastGood) {
           const good = Float64Array.from(diverged.lastGood.params);
           await store.writeAtomic('last-good.safetensors', saveModel(model, good, { step: String(diverged.lastGood.step) }));
         }
-        const r: JobResult = { id: job.id, status: 'failed', steps: diverged.step, final: deterministic(last), error: diverged.message, resumedFrom };
+        const r: JobResult = { id: job.id, status: 'failed', steps: diverged.step, final, error: diverged.message, resumedFrom };
         await store.writeAtomic('result.json', JSON.stringify(r, null, 1) + '\n');
         return r;
       }
       const res = result!;
       cp = { format: 'overparam.checkpoint', version: 1, state: res.state, metricsBytes, timingBytes };
       await store.writeAtomic(CHECKPOINT, JSON.stringify(cp));
-      if (!ended && stopRequested) {
-        return { id: job.id, status: 'stopped', steps: res.step, final: deterministic(last), resumedFrom };
-      }
-      if (ended) {
-        await store.writeAtomic('final.safetensors', saveModel(model, res.params, { step: String(res.step) }));
-        if (spec.linearized) await trainLinearized(spec, model, theta0, trainData, store);
-        const r: JobResult = { id: job.id, status: 'done', steps: res.step, final: deterministic(last), resumedFrom };
-        await store.writeAtomic('result.json', JSON.stringify(r, null, 1) + '\n');
-        return r;
-      }
+      if (ended) return await finish(res.params, res.step);
+      if (stopRequested) return { id: job.id, status: 'stopped', steps: res.step, final, resumedFrom };
+      await yieldToEventLoop();
+      if (ctx.shouldStop?.()) return { id: job.id, status: 'stopped', steps: res.step, final, resumedFrom };
     }
   } catch (e) {
     // User errors (bad data, bad spec) and numerical failures are the job's result; anything else is a bug.

@@ -37,6 +37,12 @@ export const ReproductionSpec = z
   })
   .describe('Optional: which reproduction this is and which claim checks to run on its results (free-form; the runner defines the checks).');
 
+export const ScalesSpec = z
+  .record(z.string(), z.record(z.string(), z.unknown()))
+  .describe(
+    'Optional named size variants of the experiment, selected with `overparam run --scale NAME` (spec/scale.ts): {"tiny": {"dotted.path": value, …}, "large": {…}}. Each value replaces the field at its path ("steps", "data.n", "model.width"); "sweep.grid.<path>" / "sweep.zip.<path>" replace one swept list (e.g. "sweep.grid.model.width": [32, 64]); null removes the field or swept path (back to its default). `--scale default` (or no flag) runs the spec as written.',
+  );
+
 export const ExperimentSpec = z
   .strictObject({
     $schema: z.string().optional().describe('Optional link to schema/experiment.schema.json for editors; ignored.'),
@@ -56,6 +62,7 @@ export const ExperimentSpec = z
     checkpointEvery: nonNegInt().default(0).describe('Write a resumable checkpoint every this many steps (0: no periodic checkpoints).'),
     sweep: SweepSpec,
     reproduction: ReproductionSpec.optional(),
+    scales: ScalesSpec.optional(),
   })
   .superRefine((s, ctx) => {
     const classData = CLASS_SETS.includes(s.data.name) && 'targets' in s.data && s.data.targets !== 'pm1';

@@ -33,3 +33,21 @@ export function parseRedisUrl(raw: string, flag = '--redis'): RedisConnection {
     maxRetriesPerRequest: null,
   };
 }
+
+/**
+ * Fail fast with a one-line UserError when Redis is not reachable (BullMQ's own connections retry
+ * forever, which is what a running worker wants but not what a mistyped URL deserves).
+ */
+export async function assertRedisReachable(conn: RedisConnection, flag: string, timeoutMs = 5000): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis({ ...conn, maxRetriesPerRequest: 0, enableOfflineQueue: true, connectTimeout: timeoutMs, retryStrategy: () => null, lazyConnect: true });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.ping();
+  } catch (e) {
+    throw new UserError(`${flag}: cannot reach Redis at ${conn.host}:${conn.port} (${(e as Error).message.split('\n')[0]}); start redis-server or fix the URL`);
+  } finally {
+    c.disconnect();
+  }
+}

@@ -13,14 +13,30 @@ import type { WorkerTask } from './job-worker.js';
  * the machine) and writes the job's files under `runDir/jobs/<id>/` itself; the main thread only
  * receives progress messages and the plain JobResult.
  *
- * stop(): sets a shared flag every running job polls between steps; each checkpoints and returns
- * 'stopped'. Jobs still queued are not started.
+ * stop(): sets a shared flag every running job polls at its recorded steps; each checkpoints and
+ * returns 'stopped'. Jobs still queued are returned as not started (0 steps, files untouched).
+ *
+ * Threads and bits: a multi-threaded BLAS splits some reductions (e.g. OpenBLAS's threaded dsymv
+ * inside the symmetric eigensolver) by thread, so the last bits of a result depend on the number of
+ * BLAS threads. OpenBLAS's thread count is also process-wide, shared by all workers. For results
+ * that do not depend on --jobs, give every job the same `threadsPerJob`, a function of the run
+ * alone — `runThreads(jobs)` — as `overparam run` does (and records in spec.lock.json).
  */
 export interface WorkerPoolOptions {
   runDir: string;
   workers?: number;
   backend?: string;
+  /** BLAS threads per job (default ⌊cores / workers⌋; pass runThreads(jobs) for --jobs-independent bits). */
   threadsPerJob?: number;
+}
+
+/**
+ * BLAS threads per job for a run of `jobs` jobs on `cores` cores: the cores shared among the jobs
+ * that can run at once, max(1, ⌊cores / min(cores, jobs)⌋). It does not depend on --jobs, so a run
+ * gives the same bits with any number of workers.
+ */
+export function runThreads(jobs: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, Math.min(cores, jobs))));
 }
 
 export function workerPoolExecutor(opts: WorkerPoolOptions): Executor {
@@ -45,7 +61,7 @@ export function workerPoolExecutor(opts: WorkerPoolOptions): Executor {
             if (m.kind === 'start') hooks.onStart?.(job.id);
             else if (m.kind === 'progress' && m.progress) hooks.onProgress?.(m.progress);
           });
-          const task: WorkerTask = { job, runDir: opts.runDir, stop: stopFlag, port: port2, backend: opts.backend, threads: threadsPerJob };
+          const task: WorkerTask = { job, store: { kind: 'dir', runDir: opts.runDir }, stop: stopFlag, port: port2, backend: opts.backend, threads: threadsPerJob };
           let r: JobResult;
           try {
             if (Atomics.load(stopFlag, 0) === 1) r = notStarted(job);

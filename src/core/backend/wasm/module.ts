@@ -1,4 +1,4 @@
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 /**
  * The exports of asm/kernels.ts. Pointers are byte addresses into `memory`; flags are 0/1; leading
@@ -11,8 +11,9 @@ export interface KernelExports {
   sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number, lowerOnly: number): void;
   dgemmWorkBytes(m: number, n: number, k: number): number;
   sgemmWorkBytes(m: number, n: number, k: number): number;
-  dsyrk(trans: number, n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number, work: number): void;
-  ssyrk(trans: number, n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number, work: number): void;
+  /** Columns j0 ≤ j < j1 of the lower triangle of C ← α·op(A)·op(A)ᵀ + β·C, mirrored to the upper one (asm/syrk.ts); work: gemm bytes for (n − j0, j1 − j0). */
+  dsyrk(trans: number, n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number, work: number, j0: number, j1: number): void;
+  ssyrk(trans: number, n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number, work: number, j0: number, j1: number): void;
   daxpy(n: number, alpha: number, x: number, y: number): void;
   saxpy(n: number, alpha: number, x: number, y: number): void;
   dscal(n: number, alpha: number, x: number): void;
@@ -53,5 +54,34 @@ export function instantiateKernels(): KernelExports {
   if (!isWasmSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly SIMD');
   const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
   const instance = new WebAssembly.Instance(module, {});
+  return instance.exports as unknown as KernelExports;
+}
+
+/** Pages (64 KiB) of the largest shared memory: all of wasm32's 4 GiB (the shared module declares this maximum). */
+export const SHARED_MEMORY_MAX_PAGES = 65536;
+
+/**
+ * The shared-memory build of the same kernels, compiled once (a WebAssembly.Module can be sent to
+ * workers), or the reason it cannot run here: shared memory needs SharedArrayBuffer (in browsers only
+ * on cross-origin-isolated pages) and the threads feature.
+ */
+export function compileSharedKernels(): WebAssembly.Module | string {
+  if (!isWasmSimdSupported()) return 'this JavaScript engine does not support WebAssembly SIMD';
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'SharedArrayBuffer/Atomics are not available here';
+  try {
+    return new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+  } catch (e) {
+    return `the shared-memory kernels do not compile here (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+/** A shared linear memory for the shared kernels (grows up to SHARED_MEMORY_MAX_PAGES). */
+export function createSharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: SHARED_MEMORY_MAX_PAGES, shared: true });
+}
+
+/** Instantiate the shared kernels on `memory` (synchronous; used by the main thread and by every worker). */
+export function instantiateSharedKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }
