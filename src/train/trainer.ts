@@ -4,9 +4,9 @@ import { runIn, Workspace } from '../nn/layers/workspace.js';
 import type { Model } from '../nn/model.js';
 import type { Monitor, MonitorContext, RowValue } from '../nn/monitor.js';
 import { curvatureProbe, DivergenceError, divergenceThreshold, lossVerdict, type DivergenceReason, type DivergenceRule } from './divergence.js';
-import { LastGood } from './last-good.js';
+import { LastGood, toNumbers } from './last-good.js';
 import { lossFunction, type LossName } from './loss.js';
-import { encodeVector, type Evaluation, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { type Evaluation, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 import { readTrainState, type MetricsRow, type TrainState } from './train-state.js';
 
 /**
@@ -148,7 +148,7 @@ export function train(opts: TrainOptions): TrainResult {
 
   const rows: MetricsRow[] = [];
   const toState = (t: number, th: Float64Array, opt: OptimizerState): TrainState => ({
-    format: 'overparam.train-state', version: 1, step: t, startStep, params: encodeVector(th), theta0: encodeVector(theta0),
+    format: 'overparam.train-state', version: 1, step: t, startStep, params: toNumbers(th), theta0: toNumbers(theta0),
     loss0: loss0 ?? NaN, optimizer: opt, monitors: monitors.map((m) => ({ name: m.name, baseline: m.baseline ? (m.baseline() ?? null) : null })), wallSeconds: wall(),
   });
   const emit = (row: MetricsRow): void => {
