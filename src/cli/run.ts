@@ -12,7 +12,7 @@ import type { ResolvedSpec } from '../exp/spec/schema.js';
 import { applyScale } from '../exp/spec/scale.js';
 import { expandSweep } from '../exp/spec/sweep.js';
 import { parseSpec } from '../exp/spec/validate.js';
-import { queueExecutor } from '../node/executors/queue.js';
+import { assertQueueReachable, queueExecutor } from '../node/executors/queue.js';
 import { runThreads, workerPoolExecutor } from '../node/executors/worker-pool.js';
 import { readText } from '../node/files.js';
 import { renderRunReport } from '../node/run-report.js';
@@ -76,6 +76,7 @@ export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: 
   if (opts.executor) {
     if (!/^redis:\/\//.test(opts.executor)) throw new UserError(`--executor: expected redis://HOST:PORT[/db] (the default executor needs no flag), got '${opts.executor}'`);
     if (opts.store !== undefined && opts.store !== 'dir' && opts.store !== 'redis') throw new UserError(`--store: expected 'dir' or 'redis', got '${opts.store}'`);
+    await assertQueueReachable(opts.executor, '--executor');
     executor = queueExecutor({ redis: opts.executor, runDir: dir, store: opts.store as 'dir' | 'redis' | undefined, backend: be.name, threads });
   } else {
     if (opts.store !== undefined) throw new UserError('--store: only with --executor redis://… (local runs write the run folder directly)');

@@ -298,8 +298,15 @@ test('a malformed payload fails once with a clear error, whatever its attempts',
   assert.match(reasons[0]!, /^queue job: runDir must be an absolute path, got "relative\/dir"$/);
   assert.match(reasons[1]!, /^queue job y: job\.spec: 1 problem in the experiment spec; model\.width: /);
   assert.match(reasons[2]!, /^queue job: payload must be an object \{runDir, job\}$/);
-  const log = await stop(w);
-  assert.match(log, /rejected .*: queue job: runDir must be an absolute path/);
+  assert.match(w.out(), /rejected .*: queue job: runDir must be an absolute path/);
+
+  // A well-formed job whose run folder this worker cannot see: handed back, and the worker exits 2.
+  const [job] = descriptions(expandSweep(parseSpec(JSON.parse(readFileSync(A, 'utf8')))));
+  const away = await q.add(job!.id, { runDir: path.join(dir, 'not-mounted'), job: job! }, { attempts: 1 });
+  const { status, out } = await w.done;
+  assert.equal(status, 2, out);
+  assert.match(out, /overparam: run folder .*not-mounted \(job .*\) is not reachable from this machine: mount the shared directory at the same path, or submit with --store redis\n/);
+  assert.equal(await (await q.getJob(away.id!))!.getState(), 'waiting');
 });
 
 test('a diverging job fails once (exit 4, error in summary.json, same summary as local); status counts waiting/done/failed', { skip }, async () => {

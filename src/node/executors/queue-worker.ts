@@ -3,12 +3,11 @@ import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Piscina } from 'piscina';
-import { UserError } from '../../core/errors.js';
 import type { JobProgress, JobResult } from '../../exp/run/job.js';
 import type { TaskStore, WorkerTask } from './job-worker.js';
 import { Lease, leaseMargin } from './lease.js';
 import { QUEUE_NAME, validatePayload, type QueuePayload } from './queue-payload.js';
-import { parseRedisUrl, type RedisConnection } from './redis-url.js';
+import { assertRedisReachable, parseRedisUrl, type RedisConnection } from './redis-url.js';
 
 /**
  * The worker side of the distributed executor (`overparam worker --redis …`, issue 8): a BullMQ
@@ -67,6 +66,7 @@ async function handBack(bullJob: Job, token: string | undefined): Promise<never>
 
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const connection = parseRedisUrl(opts.redis, '--redis');
+  await assertRedisReachable(connection, '--redis');
   const concurrency = opts.concurrency ?? 1;
   const lockDuration = opts.lockDuration ?? 30_000;
   const margin = leaseMargin(lockDuration);
@@ -147,16 +147,18 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   worker.on('lockRenewalFailed', (ids: string[]) => {
     for (const id of ids) leases.get(id)?.revoke();
   });
+  const lastSaid = new Map<string, number>();
   worker.on('error', (e: Error) => {
     // A job just handed back is still tracked by BullMQ's lock renewal for a moment: not an error.
     const m = /^could not renew lock for job (.+)$/.exec(e.message);
     if (m && !leases.has(m[1]!)) return;
-    log(`error: ${e.message.split('\n')[0]}`);
+    // While Redis is away the client retries (and errs) many times a second: say it every 10 s.
+    const line = e.message.split('\n')[0]!;
+    if (Date.now() - (lastSaid.get(line) ?? 0) < 10_000) return;
+    lastSaid.set(line, Date.now());
+    log(`error: ${line}`);
   });
-  await worker.waitUntilReady().catch(async (e: Error) => {
-    await worker.close().catch(() => {});
-    throw new UserError(`--redis: cannot reach Redis at ${connection.host}:${connection.port} (${e.message.split('\n')[0]}); start redis-server or fix the URL`);
-  });
+  await worker.waitUntilReady();
   void worker.run().catch((e: Error) => log(`error: ${e.message}`));
   let closing: Promise<void> | undefined;
   return {

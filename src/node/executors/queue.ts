@@ -79,6 +79,11 @@ async function streamTip(client: Redis, key: string): Promise<string> {
   return last.length ? last[0]![0] : '0';
 }
 
+/** A one-line UserError naming `flag` unless the Redis server of `url` answers (before anything is written). */
+export async function assertQueueReachable(url: string, flag: string): Promise<void> {
+  await assertRedisReachable(parseRedisUrl(url, flag), flag);
+}
+
 export function queueExecutor(opts: QueueExecutorOptions): Executor {
   const connection = parseRedisUrl(opts.redis, '--executor');
   const runDir = path.resolve(opts.runDir);
@@ -136,8 +141,9 @@ export function queueExecutor(opts: QueueExecutorOptions): Executor {
       const add = (ids: string[]) =>
         q.addBulk(ids.map((id) => ({ name: entries.get(id)!.job.id, data: payload(entries.get(id)!.job), opts: { jobId: id, removeOnComplete: false, removeOnFail: false, attempts: 1 } })));
 
-      events.on('completed', ({ jobId, returnvalue }) => void settle(jobId, { kind: 'completed', value: returnvalue }));
-      events.on('failed', ({ jobId, failedReason }) => void settle(jobId, { kind: 'failed', reason: failedReason }));
+      // (A settle that fails — Redis gone for a moment — is retried by the poll below.)
+      events.on('completed', ({ jobId, returnvalue }) => void settle(jobId, { kind: 'completed', value: returnvalue }).catch(() => {}));
+      events.on('failed', ({ jobId, failedReason }) => void settle(jobId, { kind: 'failed', reason: failedReason }).catch(() => {}));
       events.on('active', ({ jobId }) => {
         const en = entries.get(jobId);
         if (en && !en.done) hooks.onStart?.(en.job.id);

@@ -41,12 +41,14 @@ export function parseRedisUrl(raw: string, flag = '--redis'): RedisConnection {
 export async function assertRedisReachable(conn: RedisConnection, flag: string, timeoutMs = 5000): Promise<void> {
   const { Redis } = await import('ioredis');
   const c = new Redis({ ...conn, maxRetriesPerRequest: 0, enableOfflineQueue: true, connectTimeout: timeoutMs, retryStrategy: () => null, lazyConnect: true });
-  c.on('error', () => {});
+  let cause = '';
+  c.on('error', (e: Error) => (cause ||= e.message));
   try {
     await c.connect();
     await c.ping();
   } catch (e) {
-    throw new UserError(`${flag}: cannot reach Redis at ${conn.host}:${conn.port} (${(e as Error).message.split('\n')[0]}); start redis-server or fix the URL`);
+    const why = (cause || (e as Error).message).split('\n')[0];
+    throw new UserError(`${flag}: cannot reach Redis at ${conn.host}:${conn.port} (${why}); start redis-server or fix the URL`);
   } finally {
     c.disconnect();
   }
