@@ -5,6 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadBackend } from '../src/core/backend/registry.js';
+import type { Backend, BackendName } from '../src/core/backend/types.js';
 
 export const PYTHON = process.env.OVERPARAM_PYTHON ?? '/usr/bin/python3';
 
@@ -66,4 +68,17 @@ export function pick(obj: unknown, ...keys: string[]): number | undefined {
     else return undefined;
   }
   return typeof o === 'number' ? o : undefined;
+}
+
+/** Every backend that loads here, in the order reference, wasm, native; the others are named with the reason. */
+export function loadBackends(names: readonly BackendName[] = ['reference', 'wasm', 'native']): Backend[] {
+  const out: Backend[] = [];
+  for (const n of names) {
+    try {
+      out.push(loadBackend(n));
+    } catch (e) {
+      console.log(`(${n} backend unavailable: ${(e as Error).message})`);
+    }
+  }
+  return out;
 }

@@ -6,30 +6,19 @@
  * The gemm table also times the wasm backend with setThreads(2) (column wasm×2; target wasm×2/wasm ≥ 1.7
  * when the second core is free).
  */
-import { loadBackend, useBackend } from '../../src/core/backend/registry.js';
-import type { Backend, BackendName } from '../../src/core/backend/types.js';
+import { useBackend } from '../../src/core/backend/registry.js';
+import type { Backend } from '../../src/core/backend/types.js';
 import { allocate, type DType } from '../../src/core/dtype.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { eigh, eigvalsh } from '../../src/core/linalg/index.js';
-import { bestTime, pick, ratio, runPython, table, type Cell } from '../harness.js';
+import { bestTime, pick, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 
 export interface SuiteOptions {
   threads: number;
   quick: boolean;
 }
 
-function backends(): Backend[] {
-  const out: Backend[] = [];
-  for (const n of ['reference', 'wasm', 'native'] as BackendName[]) {
-    try {
-      out.push(loadBackend(n));
-    } catch (e) {
-      console.log(`(${n} backend unavailable: ${(e as Error).message})`);
-    }
-  }
-  return out;
-}
 
 function gemmGflops(b: Backend, n: number, dtype: DType, rng: Rng): number {
   const a = allocate(dtype, n * n);
@@ -45,7 +34,7 @@ function gemmGflops(b: Backend, n: number, dtype: DType, rng: Rng): number {
 
 export function gemmSuite(opt: SuiteOptions): { record: unknown; text: string } {
   const sizes = opt.quick ? [128, 256] : [128, 256, 512, 1024];
-  const bs = backends();
+  const bs = loadBackends();
   bs.forEach((b) => b.setThreads(opt.threads));
   const py = runPython('bench/py/gemm_eigh.py', opt.threads, { gemm: sizes });
   const rng = Rng.fromSeed(0);
@@ -98,7 +87,7 @@ function randomSymmetric(n: number, rng: Rng): Tensor {
 
 export function eighSuite(opt: SuiteOptions): { record: unknown; text: string } {
   const sizes = opt.quick ? [256, 512] : [256, 512, 1024, 2000];
-  const bs = backends().filter((b) => b.name !== 'reference');
+  const bs = loadBackends().filter((b) => b.name !== 'reference');
   bs.forEach((b) => b.setThreads(opt.threads));
   const py = runPython('bench/py/gemm_eigh.py', opt.threads, { eigh: sizes });
   const rng = Rng.fromSeed(1);

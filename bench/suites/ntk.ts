@@ -22,32 +22,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadBackend, useBackend } from '../../src/core/backend/registry.js';
-import type { Backend, BackendName } from '../../src/core/backend/types.js';
+import { useBackend } from '../../src/core/backend/registry.js';
+import type { Backend } from '../../src/core/backend/types.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import type { Model } from '../../src/nn/model.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { analyticKernel } from '../../src/nn/ntk/analytic.js';
 import { empiricalNtk, type NtkImplementation } from '../../src/nn/ntk/empirical.js';
-import { bestTime, ratio, runPython, table, type Cell } from '../harness.js';
+import { bestTime, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 import type { SuiteOptions } from './gemm-eigh.js';
 
 const SCRIPT = 'bench/py/ntk.py';
 const IMPLS: NtkImplementation[] = ['structured', 'jacobian'];
 const TARGETS = 'targets (issue 4, not asserted): native structured/torch-per-layer ≤ 1 at n = 512, 1024; wasm structured/torch-per-layer ≤ 2.5; jacobian/torch-contraction ≤ 1';
 
-function loadBackends(): Backend[] {
-  const out: Backend[] = [];
-  for (const n of ['reference', 'wasm', 'native'] as BackendName[]) {
-    try {
-      out.push(loadBackend(n));
-    } catch (e) {
-      console.log(`(${n} backend unavailable: ${(e as Error).message})`);
-    }
-  }
-  return out;
-}
 
 /** Raw little-endian float64 file (the machine's byte order; x86 and arm64 are little-endian). */
 function writeF64(file: string, a: Float64Array): string {

@@ -23,8 +23,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadBackend, useBackend } from '../../src/core/backend/registry.js';
-import type { Backend, BackendName } from '../../src/core/backend/types.js';
+import { useBackend } from '../../src/core/backend/registry.js';
+import type { Backend } from '../../src/core/backend/types.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { createMonitors } from '../../src/diag/index.js';
@@ -33,7 +33,7 @@ import { runIn, Workspace } from '../../src/nn/layers/workspace.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
 import { createOptimizer, squaredLoss, train, type MetricsRow } from '../../src/train/index.js';
-import { bestTime, ratio, runPython, table, type Cell } from '../harness.js';
+import { bestTime, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 import type { SuiteOptions } from './gemm-eigh.js';
 
 const SCRIPT = 'bench/py/train.py';
@@ -49,17 +49,6 @@ interface Problem {
   lr: number;
 }
 
-function backends(): Backend[] {
-  const out: Backend[] = [];
-  for (const name of ['wasm', 'native'] as BackendName[]) {
-    try {
-      out.push(loadBackend(name));
-    } catch (e) {
-      console.log(`(${name} backend unavailable: ${(e as Error).message})`);
-    }
-  }
-  return out;
-}
 
 function writeF64(file: string, a: Float64Array): string {
   writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -230,7 +219,7 @@ function firstError(results: Record<string, unknown>[]): string {
 }
 
 export function trainSuite(opt: SuiteOptions): { record: unknown; text: string } {
-  const bs = backends();
+  const bs = loadBackends(['wasm', 'native']);
   bs.forEach((b) => b.setThreads(opt.threads));
   const dir = mkdtempSync(path.join(tmpdir(), 'overparam-bench-train-'));
   try {
