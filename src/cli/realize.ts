@@ -13,8 +13,7 @@ import { canonicalDistance, orbitDistance, PARAM_NORMS, type ParamNorm } from '.
 import { loadModel } from '../nn/io/model-file.js';
 import { C_FAMILY, judgePathology, judgeUniformNorm, normLabel } from '../exp/reproductions/berner2019-judge.js';
 import { readBytes, writeFileAtomic } from '../node/files.js';
-import { writeReport } from '../node/report-render.js';
-import { pathologyFigure, tableFigure, type TopLevelSpec } from '../report/index.js';
+import type { TopLevelSpec } from '../report/index.js';
 import { finiteNumber, intList, nonNegativeInt, oneLineErrors, oneOf, required } from './init.js';
 import { PACKAGE } from './run.js';
 
@@ -170,6 +169,7 @@ async function runPathologyCli(name: string, o: PathologyCli): Promise<void> {
   const verdicts = [judgePathology(table, C_FAMILY), ...(table.name === 'uniform-norm' ? [judgeUniformNorm(table, 1)] : [])];
   let written: string[] = [];
   if (o.report) {
+    const [{ pathologyFigure, tableFigure }, { writeReport }] = await Promise.all([import('../report/index.js'), import('../node/report-render.js')]);
     const rows = table.rows.map((r) => ({ ...r }));
     const fig = `pathology-${table.name}`;
     const figures: Record<string, TopLevelSpec> = {

@@ -4,18 +4,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { backend } from '../core/backend/registry.js';
 import { UserError } from '../core/errors.js';
-import '../exp/reproductions/all.js';
-import { reproductionVerdicts, validateReproduction } from '../exp/reproductions/index.js';
 import type { Executor } from '../exp/run/executor.js';
 import { readRunLock, runExperiment, type Summary } from '../exp/run/run-experiment.js';
 import type { ResolvedSpec } from '../exp/spec/schema.js';
 import { applyScale } from '../exp/spec/scale.js';
 import { expandSweep } from '../exp/spec/sweep.js';
 import { parseSpec } from '../exp/spec/validate.js';
-import { assertQueueReachable, queueExecutor } from '../node/executors/queue.js';
 import { runThreads, workerPoolExecutor } from '../node/executors/worker-pool.js';
 import { readText } from '../node/files.js';
-import { renderRunReport } from '../node/run-report.js';
 import { fileRunStore } from '../node/run-store.js';
 import { runProgress } from './progress.js';
 
@@ -30,6 +26,12 @@ import { runProgress } from './progress.js';
  * to checkpoint and stop; `--resume` continues them. Exit 0 when every job is done, 4 when some job
  * failed (its error is in summary.json), 130 after Ctrl-C.
  */
+/** The reproduction registry with every reproduction registered (loaded on first use). */
+async function reproductions() {
+  await import('../exp/reproductions/all.js');
+  return import('../exp/reproductions/index.js');
+}
+
 export const PACKAGE: { name: string; version: string } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
 export interface RunCommandOptions {
@@ -64,6 +66,8 @@ export async function runCommand(specFile: string, opts: RunCommandOptions, log:
 }
 
 export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: (s: string) => void): Promise<{ summary: Summary; dir: string }> {
+  // Heavy modules (Vega for reports, BullMQ for queues) load only when a command needs them.
+  const { reproductionVerdicts, validateReproduction } = await reproductions();
   validateReproduction(spec);
   const dir = path.resolve(opts.out ?? path.join('runs', spec.name));
   const store = fileRunStore(dir);
@@ -76,6 +80,7 @@ export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: 
   if (opts.executor) {
     if (!/^redis:\/\//.test(opts.executor)) throw new UserError(`--executor: expected redis://HOST:PORT[/db] (the default executor needs no flag), got '${opts.executor}'`);
     if (opts.store !== undefined && opts.store !== 'dir' && opts.store !== 'redis') throw new UserError(`--store: expected 'dir' or 'redis', got '${opts.store}'`);
+    const { assertQueueReachable, queueExecutor } = await import('../node/executors/queue.js');
     await assertQueueReachable(opts.executor, '--executor');
     executor = queueExecutor({ redis: opts.executor, runDir: dir, store: opts.store as 'dir' | 'redis' | undefined, backend: be.name, threads });
   } else {
@@ -114,6 +119,7 @@ export async function runSpec(spec: ResolvedSpec, opts: RunCommandOptions, log: 
     await executor.close();
   }
   if (summary.counts.stopped === 0 && opts.report !== false) {
+    const { renderRunReport } = await import('../node/run-report.js');
     const rep = await renderRunReport(dir, { version: PACKAGE.version, backend: be.name });
     log(`overparam run: report ${path.relative(process.cwd(), rep.html)}`);
   }
@@ -152,6 +158,7 @@ export function registerRun(program: Command): void {
     .description('Re-render report.html and figures/ of a run folder from its files.')
     .argument('<run>', 'run folder (runs/NAME)')
     .action(async (dir: string) => {
+      const { renderRunReport } = await import('../node/run-report.js');
       const rep = await renderRunReport(dir, { version: PACKAGE.version, backend: backend().info().name });
       process.stderr.write(`overparam report: ${rep.html} (${rep.figures.length} figures)\n`);
     });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { descriptions, type RunLock } from '../exp/run/run-experiment.js';
 import { expandSweep } from '../exp/spec/sweep.js';
-import { queueStatus, type QueueState } from '../node/executors/queue.js';
+import type { QueueState } from '../node/executors/queue.js';
 import { readText } from '../node/files.js';
 
 /**
@@ -35,6 +35,7 @@ export async function statusCommand(run: string, opts: StatusOptions, write: (s:
   }
   if (lock.format !== 'overparam.run-lock') throw new UserError(`${run}/spec.lock.json: not an overparam run lock`);
   const jobs = descriptions(expandSweep(lock.spec));
+  const { queueStatus } = await import('../node/executors/queue.js');
   const st = await queueStatus(opts.redis, dir, jobs);
   if (opts.json) {
     write(JSON.stringify({ run: dir, counts: st.counts, jobs: st.jobs }, null, 2) + '\n');

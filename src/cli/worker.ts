@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { backend } from '../core/backend/registry.js';
 import { UserError } from '../core/errors.js';
-import { startQueueWorker } from '../node/executors/queue.js';
 
 /**
  * `overparam worker --redis redis://HOST:PORT[/db] [--concurrency N] [--lock-ms MS] [--stalled-ms MS]
@@ -35,6 +34,7 @@ export async function workerCommand(opts: WorkerCommandOptions, globals: { backe
   let fatal: string | undefined;
   let resolveEnd: () => void = () => {};
   const ended = new Promise<void>((r) => (resolveEnd = r));
+  const { startQueueWorker } = await import('../node/executors/queue.js');
   const worker = await startQueueWorker({
     redis: opts.redis,
     concurrency: opts.concurrency ?? 1,
