@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eigvalsh } from '../../src/core/linalg/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -13,8 +11,8 @@ import { loadModel } from '../../src/nn/io/model-file.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { duGram } from '../../src/nn/ntk/du-kernels.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
-import { main } from '../../src/cli/main.js';
 import { relErr, setupBackend } from '../nn/setup.js';
+import { inProcessCli, spawnCli, type CliResult } from './run-cli.js';
 
 // The built CLI (`node bin/overparam.js`) end to end in a temp dir: init → ntk against the in-process
 // empiricalNtk (≤ 1e-12 relative), --eig against eigvalsh, --per-layer parts, the kernel command on the
@@ -23,45 +21,19 @@ import { relErr, setupBackend } from '../nn/setup.js';
 // reference one, hence tolerances rather than bit equality.
 setupBackend();
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = path.join(ROOT, 'bin', 'overparam.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'overparam-cli-nn-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
-/** Run the CLI in the temp dir (async, so independent runs overlap on the 2 cores). */
+/** Run the CLI in the temp dir. */
 function cli(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, OVERPARAM_BACKEND: process.env.OVERPARAM_BACKEND ?? 'auto' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return spawnCli(dir, process.env.OVERPARAM_BACKEND ?? 'auto', args);
 }
 
 /** `main(argv)` of the CLI in this process, in the temp dir, with stdout/stderr captured. */
-async function inProcess(args: string[]): Promise<Result> {
-  const cwd = process.cwd();
-  const out = { stdout: '', stderr: '' };
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => ((out.stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((out.stderr += s), true)) as typeof process.stderr.write;
-  try {
-    process.chdir(dir);
-    return { status: await main(['node', 'overparam', ...args]), ...out };
-  } finally {
-    process.chdir(cwd);
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
+function inProcess(args: string[]): Promise<Result> {
+  return inProcessCli(dir, args);
 }
 
 async function ok(...args: string[]): Promise<Result> {

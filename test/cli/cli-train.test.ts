@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eigh } from '../../src/core/linalg/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -15,8 +13,8 @@ import { loadModel, saveModel } from '../../src/nn/io/model-file.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
 import { createOptimizer, train, type MetricsRow } from '../../src/train/index.js';
-import { main } from '../../src/cli/main.js';
 import { setupBackend } from '../nn/setup.js';
+import { ROOT, inProcessCli, spawnCli, type CliResult } from './run-cli.js';
 
 // `overparam train` end to end. The spawned CLI runs on the same backend as this process
 // (OVERPARAM_BACKEND, default reference), so its numbers are compared bit for bit with train() run
@@ -28,44 +26,20 @@ import { setupBackend } from '../nn/setup.js';
 const choice = process.env.OVERPARAM_BACKEND?.trim() || 'reference';
 setupBackend();
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = path.join(ROOT, 'bin', 'overparam.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'overparam-cli-train-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const at = (...f: string[]) => path.join(dir, ...f);
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
+/** Run the CLI in the temp dir. */
 function cli(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, OVERPARAM_BACKEND: choice } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return spawnCli(dir, choice, args);
 }
 
-async function inProcess(args: string[]): Promise<Result> {
-  const cwd = process.cwd();
-  const out = { stdout: '', stderr: '' };
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => ((out.stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((out.stderr += s), true)) as typeof process.stderr.write;
-  try {
-    process.chdir(dir);
-    return { status: await main(['node', 'overparam', ...args]), ...out };
-  } finally {
-    process.chdir(cwd);
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
+/** `main(argv)` of the CLI in this process, in the temp dir, with stdout/stderr captured. */
+function inProcess(args: string[]): Promise<Result> {
+  return inProcessCli(dir, args);
 }
 
 // A small NTK-parametrized MLP on n = 12 unit-norm inputs in d = 3 with a smooth target.
