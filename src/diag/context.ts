@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { allFinite } from '../core/ops/elementwise.js';
 import { Tensor } from '../core/tensor.js';
 import type { ForwardTrace, Model } from '../nn/model.js';
 import type { MonitorContext } from '../nn/monitor.js';
@@ -35,10 +36,7 @@ export function norm2(a: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
-export function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
-  return true;
-}
+export { allFinite };
 
 /** True when the state of the row is finite (θ_t and f(θ_t, X)); monitors return nulls otherwise. */
 export function stateFinite(ctx: MonitorContext): boolean {

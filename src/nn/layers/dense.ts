@@ -90,7 +90,8 @@ export class Dense implements Layer {
     if (ctx.grad && (this.wTrainable || this.bTrainable)) {
       const g = ctx.m === 1 ? gy.data : sumPerSample(gy.data, n, ctx.m, O);
       if (this.wTrainable) be.gemm(true, false, O, I, n, this.cw, g, O, x.data, I, 1, ctx.grad, I);
-      if (this.bTrainable) be.gemm(true, false, O, 1, n, this.cb, g, O, new Float64Array(n).fill(1), 1, 1, ctx.grad.subarray(O * I, O * I + O), 1);
+      // ∂b = c_b·1ᵀG as a 1×O product (BLAS handles it as a row sweep; the O×1 form Gᵀ1 is 3–6× slower).
+      if (this.bTrainable) be.gemm(false, false, 1, O, n, this.cb, ones(n), n, g, O, 1, ctx.grad.subarray(O * I, O * I + O), O);
     }
     if (ctx.factors && (this.wTrainable || this.bTrainable)) ctx.factors.push(new DenseFactor(this, ctx.offset, x, gy.data as Float64Array, ctx.m));
     if (!ctx.needInput) return null;
@@ -125,6 +126,14 @@ function fillRows(h: FloatArray, n: number, w: number, c: number, b: Float64Arra
   const row = h.subarray(0, w);
   for (let o = 0; o < w; o++) row[o] = c * b[o]!;
   for (let i = 1; i < n; i++) h.set(row, i * w);
+}
+
+let onesCache = new Float64Array(0);
+
+/** A vector of n ones (a view of one cached buffer that only grows; read-only by convention). */
+function ones(n: number): Float64Array {
+  if (onesCache.length < n) onesCache = new Float64Array(Math.max(n, 2 * onesCache.length)).fill(1);
+  return onesCache.subarray(0, n);
 }
 
 /** Σ over the m cotangent rows of each sample: (n·m)×w → n×w. */

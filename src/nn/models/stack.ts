@@ -78,7 +78,7 @@ export class StackModel implements Model {
     const tr = this.reuse(theta, X, trace);
     const n = tr.output.rows;
     if (U.rows !== n || U.cols !== this.outputDim || U.ndim !== 2) throw new UserError(`${this.arch}.vjp: cotangent U must be ${n}×${this.outputDim}, got ${shapeStr(U.shape)}`);
-    const grad = new Float64Array(this.numParams);
+    const grad = allocF64(this.numParams); // zeroed; recycled when the caller runs in a Workspace (the trainer's steps)
     this.chain.backward(theta, tr.caches, f64(U), { m: 1, needInput: false, grad, offset: 0, factors: null });
     return grad;
   }
