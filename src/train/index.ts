@@ -25,6 +25,7 @@ export { momentum, nesterov, Velocity, type MomentumOptions } from './momentum.j
 export { sgd, type SgdOptions } from './sgd.js';
 export { EpochSampler, gatherRows, type Batch, type SamplerState } from './minibatch.js';
 export { outputSpaceGd, type OutputSpaceOptions, type OutputSpaceInfo } from './output-space-gd.js';
+export { outputSpaceFlow, type OutputSpaceFlowOptions, type OutputSpaceFlowResult, type FlowPoint } from './output-space-flow.js';
 export { gaussNewton, type GaussNewtonOptions } from './gauss-newton.js';
 export { jacobianSystem, gramRank, pinvSolve, type JacobianSystem, type SystemForm, type RankDecision } from './jacobian-system.js';
 export { createOptimizer, OPTIMIZERS, type OptimizerSpec, type OptimizerName } from './optimizers.js';
