@@ -125,9 +125,14 @@ export function fullGradient(ctx: StepContext): Float64Array {
   return ctx.model.vjp(ctx.theta, ctx.X, ev.loss.grad, ev.trace);
 }
 
-/** Float64Array → number[] (exact through JSON except −0 → 0). */
+/**
+ * Float64Array → number[] (exact through JSON except −0 → 0). A plain loop into a preallocated array:
+ * ≈ 5× faster than Array.from for large vectors (measured 12.6 vs 69 ms at P = 1.86e6).
+ */
 export function encodeVector(v: Float64Array): number[] {
-  return Array.from(v);
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+  return out;
 }
 
 /** number[] → Float64Array of the expected length, or a UserError naming `what`. */

@@ -5,9 +5,10 @@ import { Tensor, sizeOf } from '../tensor.js';
 import { broadcastShape, broadcastStrides } from './broadcast.js';
 
 /**
- * Elementwise arithmetic with NumPy broadcasting. These run in plain TypeScript on every backend:
- * they are memory-bound, so the JIT-compiled loop is as fast as a kernel that would first have to copy
- * the data into WebAssembly memory. The result dtype is f32 only when both inputs are f32.
+ * Elementwise arithmetic with NumPy broadcasting, in plain TypeScript on every backend (V8's scalar
+ * code: ≈ 1.3–2 ns per element measured, against 0.17 ns for a memcpy — fine for these convenience ops;
+ * the per-step loops of training have unrolled or BLAS paths instead: nn/layers/pointwise.ts, train/gd.ts).
+ * The result dtype is f32 only when both inputs are f32.
  */
 export type BinaryOp = (x: number, y: number) => number;
 
