@@ -83,10 +83,14 @@ export function createWasmBackend(): Backend {
     }
   };
 
-  /** Copy vectors into the arena; returns their byte addresses. */
+  /** Copy vectors into the arena; returns their byte addresses (one copy when y is x, e.g. dot(x, x)). */
   const vectorsIn = (arena: Arena, dt: DType, n: number, x: FloatArray, y?: FloatArray): [number, number] => {
     arena.reset();
     const px = arena.allocElems(dt, n);
+    if (y === x) {
+      arena.heap(dt).set(x.length === n ? x : x.subarray(0, n), elem(dt, px));
+      return [px, px];
+    }
     const py = y ? arena.allocElems(dt, n) : 0;
     const heap = arena.heap(dt);
     heap.set(x.length === n ? x : x.subarray(0, n), elem(dt, px));

@@ -22,6 +22,9 @@ export interface KernelExports {
   sdot(n: number, x: number, y: number): number;
   dnrm2(n: number, x: number): number;
   snrm2(n: number, x: number): number;
+  /** y = g·x, ds = g, g = sp + (sn − sp)·[x ≤ 0]; 1 when every x is finite (asm/pointwise.ts). */
+  dpwlinear(n: number, x: number, y: number, ds: number, sp: number, sn: number): number;
+  dhadamard(n: number, a: number, b: number, o: number): void;
 }
 
 /**

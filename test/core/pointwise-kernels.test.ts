@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hadamard, hadamardLoop, piecewiseLinear, piecewiseLinearLoop, usePointwiseSimd } from '../../src/core/ops/pointwise-kernels.js';
+import { Rng } from '../../src/core/rng.js';
+
+// The SIMD path of the training step's pointwise passes (asm/pointwise.ts through chunked copies) must give
+// the TypeScript loops' results bit for bit (Object.is per entry: signs of zeros included), on lengths around
+// the SIMD threshold (4096) and the chunk size (16384), for relu, leaky relu, scaled relu and identity
+// slopes, and report non-finite inputs the same way.
+
+function data(n: number, seed: number): Float64Array {
+  const rng = Rng.fromSeed(seed);
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.normal() * 10 ** Math.floor(6 * rng.uniform() - 3);
+  for (let i = 0; i < n; i += 97) x[i] = 0;
+  for (let i = 5; i < n; i += 101) x[i] = -0;
+  return x;
+}
+
+function identical(a: Float64Array, b: Float64Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}: entry ${i} is ${a[i]} vs ${b[i]}`);
+}
+
+const LENGTHS = [7, 4095, 4096, 4099, 16384, 16387, 2 * 16384 + 5, 100_003];
+const SLOPES: [number, number][] = [[1, 0], [1, 0.01], [Math.SQRT2, 0], [1, 1], [0.3, -0.7]];
+
+test('piecewiseLinear: the SIMD path equals the loop bit for bit (lengths around 4096 and the 16384 chunk)', () => {
+  for (const n of LENGTHS) {
+    const x = data(n, n);
+    for (const [sp, sn] of SLOPES) {
+      const [y1, d1, y2, d2] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+      assert.equal(piecewiseLinear(x, y1, d1, sp, sn), true);
+      assert.equal(piecewiseLinearLoop(x, y2, d2, sp, sn), true);
+      identical(y1, y2, `y, n = ${n}, slopes ${sp}/${sn}`);
+      identical(d1, d2, `ds, n = ${n}, slopes ${sp}/${sn}`);
+      // the values are what the definition says: y = g·x, g = sp for x > 0 and sn for x ≤ 0 (±0 included)
+      for (let i = 0; i < n; i += 331) {
+        const g = x[i]! > 0 ? sp : sn;
+        assert.ok(Object.is(d1[i], sp + (sn - sp) * +(x[i]! <= 0)) && Math.abs(d1[i]! - g) <= 1e-15 && Object.is(y1[i], d1[i]! * x[i]!));
+      }
+    }
+  }
+});
+
+test('piecewiseLinear: a NaN or ±∞ anywhere (any chunk) is reported as false by both paths', () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (const at of [0, 4100, 16384 + 3, 40000]) {
+      const x = data(40_001, 3);
+      x[at] = bad;
+      const y = new Float64Array(x.length);
+      const ds = new Float64Array(x.length);
+      assert.equal(piecewiseLinear(x, y, ds, 1, 0), false, `${bad} at ${at}`);
+      assert.equal(piecewiseLinearLoop(x, y, ds, 1, 0), false, `${bad} at ${at} (loop)`);
+    }
+  }
+});
+
+test('hadamard: the SIMD path equals the loop bit for bit, also in place (o = b)', () => {
+  for (const n of LENGTHS) {
+    const a = data(n, 1 + n);
+    const b = data(n, 2 + n);
+    const o1 = new Float64Array(n);
+    const o2 = new Float64Array(n);
+    hadamard(a, b, o1);
+    hadamardLoop(a, b, o2);
+    identical(o1, o2, `n = ${n}`);
+    const inPlace = Float64Array.from(b);
+    hadamard(a, inPlace, inPlace);
+    identical(inPlace, o2, `in place, n = ${n}`);
+  }
+});
+
+test('usePointwiseSimd(false) runs the loops (same results)', () => {
+  const x = data(50_000, 9);
+  const y1 = new Float64Array(x.length);
+  const y2 = new Float64Array(x.length);
+  const ds = new Float64Array(x.length);
+  piecewiseLinear(x, y1, ds, 1, 0.01);
+  usePointwiseSimd(false);
+  try {
+    piecewiseLinear(x, y2, ds, 1, 0.01);
+  } finally {
+    usePointwiseSimd(true);
+  }
+  identical(y1, y2, 'off vs on');
+});
