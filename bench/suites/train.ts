@@ -32,6 +32,7 @@ import type { Model } from '../../src/nn/model.js';
 import { runIn, Workspace } from '../../src/nn/layers/workspace.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
+import { gdUpdate } from '../../src/train/gd.js';
 import { createOptimizer, squaredLoss, train, type MetricsRow } from '../../src/train/index.js';
 import { bestTime, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 import type { SuiteOptions } from './gemm-eigh.js';
@@ -104,12 +105,12 @@ const fmtSizes = (s: number[]): string => `[${s.join(', ')}]`;
 function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   const configs = opt.quick
     ? [
-        { sizes: [32, 64, 64, 1], n: 64, steps: 50 },
-        { sizes: [784, 128, 128, 10], n: 128, steps: 10 },
+        { sizes: [32, 64, 64, 1], n: 64, steps: 50, reps: 2 },
+        { sizes: [784, 128, 128, 10], n: 128, steps: 10, reps: 2 },
       ]
     : [
-        { sizes: [32, 512, 512, 1], n: 256, steps: 150 },
-        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24 },
+        { sizes: [32, 512, 512, 1], n: 256, steps: 150, reps: 5 },
+        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24, reps: 2 },
       ];
   const rows: Cell[][] = [];
   const prof: Cell[][] = [];
@@ -117,7 +118,7 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   configs.forEach((c, ci) => {
     const p = problem(c.sizes, c.n, 11 + ci);
     const files = { theta: writeF64(path.join(dir, `theta${ci}.bin`), p.theta), x: writeF64(path.join(dir, `x${ci}.bin`), p.X.data as Float64Array), y: writeF64(path.join(dir, `y${ci}.bin`), p.y.data as Float64Array) };
-    const py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, reps: 2, mode: 'manual' });
+    const py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, reps: c.reps, mode: 'manual' });
     const torchSps = typeof py.steps_per_second === 'number' ? py.steps_per_second : undefined;
     const torchCpu = typeof py.cpu_steps_per_second === 'number' ? py.cpu_steps_per_second : undefined;
     const ours: Record<string, { stepsPerSecond: number; cpuStepsPerSecond: number; lossFinal: number; profile: Record<string, number> }> = {};
@@ -129,7 +130,7 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
       const t = timeBoth(() => {
         const r = runGd(p, c.steps);
         last = r.rows[r.rows.length - 1];
-      }, 2);
+      }, c.reps);
       const sps = c.steps / t.wall;
       const profile = stepProfile(p, t.wall / c.steps);
       ours[b.name] = { stepsPerSecond: sps, cpuStepsPerSecond: c.steps / t.cpu, lossFinal: last!.loss, profile };
@@ -146,7 +147,7 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   const text =
     `full-batch GD steps/s (higher is better, best wall time), standard MLP, relu, squared loss, f64, ${opt.threads} thread(s); "cpu" ratios use process CPU time instead of wall time (less polluted by other processes); Δloss = |L_ours(θ_S) − L_torch(θ_S)| / L_torch\n${TARGETS}\n` +
     table(['sizes', 'n', 'P', ...bs.map((b) => `${b.name} steps/s`), 'torch steps/s', ...bs.map((b) => `${b.name}/torch`), ...bs.map((b) => `${b.name}/torch cpu`), 'Δloss', 'loss(θ_S)', 'η'], rows) +
-    `\n\nwhere one GD step's time goes (ms; forward = model.trace, vjp = backward with the parameter gradient, update = θ −= η·ℓ⊙g, θ copy = one memcpy of θ (the trainer's last-good snapshot is a fused copy + finiteness check of this size); overhead = step − forward − loss − vjp − update, i.e. the trainer's own per-step work and the 2 row evaluations per run)\n` +
+    `\n\nwhere one GD step's time goes (ms; forward = model.trace, vjp = backward with the parameter gradient, update = θ −= η·ℓ⊙g (one backend axpy per slice, as gd does), θ copy = one memcpy of θ (the trainer's last-good snapshot is a fused copy + finiteness check of this size); overhead = step − forward − loss − vjp − update, i.e. the trainer's own per-step work and the 2 row evaluations per run)\n` +
     table(['sizes', 'backend', 'step', 'forward', 'loss', 'vjp', 'update', 'θ copy', 'overhead'], prof) +
     firstError([...record.map((r) => r.python as Record<string, unknown>)]);
   return { record, text };
@@ -175,15 +176,7 @@ function stepProfile(p: Problem, step: number): Record<string, number> {
   const loss = time(() => void squaredLoss(tr.output, y), reps, warm);
   const vjp = time(inWs(() => void model.vjp(theta, X, lv.grad, tr)), reps, warm);
   const th = Float64Array.from(theta);
-  const s = new Float64Array(th.length).fill(1);
-  const lr = p.lr;
-  const update = time(
-    () => {
-      for (let i = 0; i < th.length; i++) th[i] -= lr * s[i]! * g[i]!;
-    },
-    reps,
-    warm,
-  );
+  const update = time(() => gdUpdate(model, th, g, p.lr), reps, warm);
   const buf = new Float64Array(th.length);
   const copy = time(() => buf.set(theta), reps, warm);
   return { step, forward, loss, vjp, update, copy, trainerOverhead: step - forward - loss - vjp - update };

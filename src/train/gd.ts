@@ -1,4 +1,5 @@
 import { backend } from '../core/backend/registry.js';
+import type { Model } from '../nn/model.js';
 import { checkLr, checkStateName, curvatureHint, fullGradient, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
@@ -20,14 +21,7 @@ class Gd implements Optimizer {
     this.lr = checkLr(opts.lr, 'gd');
   }
   step(ctx: StepContext): StepResult {
-    const g = fullGradient(ctx);
-    const th = ctx.theta;
-    const be = backend();
-    for (const s of ctx.model.slices) {
-      if (!s.trainable || s.lrScale === 0) continue;
-      const end = s.offset + s.size;
-      be.axpy(s.size, -(this.lr * s.lrScale), g.subarray(s.offset, end), th.subarray(s.offset, end));
-    }
+    gdUpdate(ctx.model, ctx.theta, fullGradient(ctx), this.lr);
     return {};
   }
   state(): OptimizerState {
@@ -38,6 +32,16 @@ class Gd implements Optimizer {
   }
   explainDivergence(probe: CurvatureProbe): string {
     return curvatureHint(this.lr, 2, '2/λ_max(H)', probe);
+  }
+}
+
+/** θ ← θ − η·ℓ ⊙ g: one backend axpy per trainable slice (frozen slices and ℓ = 0 untouched). */
+export function gdUpdate(model: Model, theta: Float64Array, g: Float64Array, lr: number): void {
+  const be = backend();
+  for (const s of model.slices) {
+    if (!s.trainable || s.lrScale === 0) continue;
+    const end = s.offset + s.size;
+    be.axpy(s.size, -(lr * s.lrScale), g.subarray(s.offset, end), theta.subarray(s.offset, end));
   }
 }
 
