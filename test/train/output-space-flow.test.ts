@@ -5,6 +5,7 @@ import { mlp } from '../../src/nn/models/mlp.js';
 import { squaredLoss } from '../../src/train/loss.js';
 import { outputSpaceFlow } from '../../src/train/output-space-flow.js';
 import { setupBackend } from '../nn/setup.js';
+import { chenTanhNet } from './chen-net.js';
 
 // THEORY.md §3.4 test 4: Chen & Muñoz Ewald's adapted flow ∂_sθ = −D⁺∇_xC, C = |x − y|²/(2N), integrated by
 // small-step Euler in s, reaches C ≤ ε at s within 1% of T(ε) = (N/2)·ln(C₀/ε) — on a nonlinear tanh net
@@ -13,17 +14,8 @@ import { setupBackend } from '../nn/setup.js';
 // seen to be off by the predicted amount, and a wrong time scale — η = h instead of h/N — would be off by ×N).
 setupBackend();
 
-function tanhNet() {
-  const model = mlp({ sizes: [3, 256, 1], activation: 'tanh', parametrization: 'ntk', sigmaW: 1.5, sigmaB: 0.2 });
-  const rng = Rng.fromSeed(5);
-  const theta = model.init(rng);
-  const X = rng.normalTensor([8, 3]);
-  const y = rng.normalTensor([8, 1]);
-  return { model, theta, X, y };
-}
-
 test('adapted flow (Euler in s, η = h/N = 0.005): hitting time of C ≤ C₀·1e-4 within 1% of (N/2)·ln(C₀/ε)', () => {
-  const { model, theta, X, y } = tanhNet();
+  const { model, theta, X, y } = chenTanhNet();
   const N = X.rows;
   const cost0 = squaredLoss(model.forward(theta, X), y).loss / N;
   const epsilon = cost0 * 1e-4;
@@ -48,7 +40,7 @@ test('adapted flow (Euler in s, η = h/N = 0.005): hitting time of C ≤ C₀·1
 });
 
 test('adapted flow: a coarse Euler step (η = 0.05) misses T(ε) by the predicted Euler error, not by chance', () => {
-  const { model, theta, X, y } = tanhNet();
+  const { model, theta, X, y } = chenTanhNet();
   const N = X.rows;
   const cost0 = squaredLoss(model.forward(theta, X), y).loss / N;
   const r = outputSpaceFlow({ model, params: theta, data: { X, y }, epsilon: cost0 * 1e-6, ds: 0.05 * N });
@@ -69,7 +61,7 @@ test('adapted flow on a tanh net with Q = 3 outputs (N·Q = 15 < P): still T(ε)
 });
 
 test('adapted flow: C₀ ≤ ε gives s* = 0; maxTime too short gives null; bad options are user errors', () => {
-  const { model, theta, X, y } = tanhNet();
+  const { model, theta, X, y } = chenTanhNet();
   const cost0 = squaredLoss(model.forward(theta, X), y).loss / X.rows;
   const done = outputSpaceFlow({ model, params: theta, data: { X, y }, epsilon: cost0 * 2 });
   assert.equal(done.hittingTime, 0);

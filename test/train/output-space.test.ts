@@ -13,6 +13,7 @@ import { outputSpaceGd } from '../../src/train/output-space-gd.js';
 import { squaredLoss } from '../../src/train/loss.js';
 import { train } from '../../src/train/trainer.js';
 import { dot, relErr, setupBackend } from '../nn/setup.js';
+import { chenTanhNet } from './chen-net.js';
 
 // Output-space GD of Chen & Muñoz Ewald (THEORY.md §3.4) and damped Gauss–Newton:
 //  1. linear random-features model (K = 40 > N = 8): ‖f_k − y‖/‖f_0 − y‖ = 0.7^10 to 1e-10 (η = 0.3);
@@ -65,21 +66,12 @@ test('output-space GD on a linear random-features model: ‖f_k − y‖/‖f_0 
   }
 });
 
-function tanhNet(width: number) {
-  const model = mlp({ sizes: [3, width, 1], activation: 'tanh', parametrization: 'ntk', sigmaW: 1.5, sigmaB: 0.2 });
-  const rng = Rng.fromSeed(5);
-  const theta = model.init(rng);
-  const X = rng.normalTensor([8, 3]);
-  const y = rng.normalTensor([8, 1]);
-  return { model, theta, X, y };
-}
-
 function cosine(a: Float64Array, b: Float64Array): number {
   return dot(a, b) / (norm(a) * norm(b));
 }
 
 test('output-space GD on a tanh net (width 256, N = 8): (1 − η)^k decay along a straight line; plain GD rotates', () => {
-  const { model, theta, X, y } = tanhNet(256);
+  const { model, theta, X, y } = chenTanhNet(256);
   const eta = 1e-3;
   const steps = 200;
   const cap = capture();
@@ -101,7 +93,7 @@ test('output-space GD on a tanh net (width 256, N = 8): (1 − η)^k decay along
 });
 
 test('output-space GD with η = 1 (minimum-norm Gauss–Newton) converges quadratically: < 1e-10 in 5 steps', () => {
-  const { model, theta, X, y } = tanhNet(256);
+  const { model, theta, X, y } = chenTanhNet(256);
   const cap = capture();
   train({ model, params: theta, data: { X, y }, optimizer: outputSpaceGd({ lr: 1 }), steps: 5, monitors: [cap.monitor] });
   const r = residuals(cap.outputs, y);
