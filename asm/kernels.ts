@@ -9,7 +9,7 @@ export { dgemm, dgemmWorkBytes } from './gemm_f64';
 export { sgemm, sgemmWorkBytes } from './gemm_f32';
 export { dsyrk, ssyrk } from './syrk';
 export { daxpy, dscal, ddot, dnrm2, saxpy, sscal, sdot, snrm2 } from './level1';
-export { dpwlinear, dhadamard } from './pointwise';
+export { dpwforward, dpwbackward, dhadamard } from './pointwise';
 
 /** First byte of linear memory not used by static data (the start of the caller's arena). */
 export function heapBase(): usize {

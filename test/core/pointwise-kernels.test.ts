@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hadamard, hadamardLoop, piecewiseLinear, piecewiseLinearLoop, usePointwiseSimd } from '../../src/core/ops/pointwise-kernels.js';
+import { hadamard, hadamardLoop, piecewiseLinear, piecewiseLinearBackward, piecewiseLinearBackwardLoop, piecewiseLinearLoop, piecewiseLinearSlopes, usePointwiseSimd } from '../../src/core/ops/pointwise-kernels.js';
 import { Rng } from '../../src/core/rng.js';
 
 // The SIMD path of the training step's pointwise passes (asm/pointwise.ts through chunked copies) must give
 // the TypeScript loops' results bit for bit (Object.is per entry: signs of zeros included), on lengths around
 // the SIMD threshold (4096) and the chunk size (16384), for relu, leaky relu, scaled relu and identity
-// slopes, and report non-finite inputs the same way.
+// slopes, and report non-finite inputs the same way. The layer-level consequences (gradients, NTK) are
+// checked against finite differences in test/nn/gradcheck.test.ts.
 
 function data(n: number, seed: number): Float64Array {
   const rng = Rng.fromSeed(seed);
@@ -25,20 +26,28 @@ function identical(a: Float64Array, b: Float64Array, what: string): void {
 const LENGTHS = [7, 4095, 4096, 4099, 16384, 16387, 2 * 16384 + 5, 100_003];
 const SLOPES: [number, number][] = [[1, 0], [1, 0.01], [Math.SQRT2, 0], [1, 1], [0.3, -0.7]];
 
-test('piecewiseLinear: the SIMD path equals the loop bit for bit (lengths around 4096 and the 16384 chunk)', () => {
+test('piecewiseLinear forward/backward: the SIMD path equals the loop bit for bit (lengths around 4096 and the 16384 chunk)', () => {
   for (const n of LENGTHS) {
     const x = data(n, n);
+    const b = data(n, n + 1);
     for (const [sp, sn] of SLOPES) {
-      const [y1, d1, y2, d2] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-      assert.equal(piecewiseLinear(x, y1, d1, sp, sn), true);
-      assert.equal(piecewiseLinearLoop(x, y2, d2, sp, sn), true);
+      const [y1, y2, o1, o2, ds] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+      assert.equal(piecewiseLinear(x, y1, sp, sn), true);
+      assert.equal(piecewiseLinearLoop(x, y2, sp, sn), true);
       identical(y1, y2, `y, n = ${n}, slopes ${sp}/${sn}`);
-      identical(d1, d2, `ds, n = ${n}, slopes ${sp}/${sn}`);
-      // the values are what the definition says: y = g·x, g = sp for x > 0 and sn for x ≤ 0 (±0 included)
-      for (let i = 0; i < n; i += 331) {
-        const g = x[i]! > 0 ? sp : sn;
-        assert.ok(Object.is(d1[i], sp + (sn - sp) * +(x[i]! <= 0)) && Math.abs(d1[i]! - g) <= 1e-15 && Object.is(y1[i], d1[i]! * x[i]!));
+      piecewiseLinearBackward(x, b, o1, sp, sn);
+      piecewiseLinearBackwardLoop(x, b, o2, sp, sn);
+      identical(o1, o2, `backward, n = ${n}, slopes ${sp}/${sn}`);
+      // the values are what the definition says: g = sp for x > 0 and sn for x ≤ 0 (±0 included), y = g·x,
+      // backward = g·b, and the slopes array holds the same g (the NTK path's broadcast)
+      piecewiseLinearSlopes(x, ds, sp, sn);
+      for (let i = 0; i < n; i++) {
+        const g = sp + (sn - sp) * +(x[i]! <= 0);
+        if (!(Object.is(ds[i], g) && Math.abs(g - (x[i]! > 0 ? sp : sn)) <= 1e-15 && Object.is(y1[i], g * x[i]!) && Object.is(o1[i], g * b[i]!))) assert.fail(`entry ${i} of n = ${n}`);
       }
+      const inPlace = Float64Array.from(b);
+      piecewiseLinearBackward(x, inPlace, inPlace, sp, sn);
+      identical(inPlace, o2, `backward in place, n = ${n}`);
     }
   }
 });
@@ -49,9 +58,8 @@ test('piecewiseLinear: a NaN or ±∞ anywhere (any chunk) is reported as false 
       const x = data(40_001, 3);
       x[at] = bad;
       const y = new Float64Array(x.length);
-      const ds = new Float64Array(x.length);
-      assert.equal(piecewiseLinear(x, y, ds, 1, 0), false, `${bad} at ${at}`);
-      assert.equal(piecewiseLinearLoop(x, y, ds, 1, 0), false, `${bad} at ${at} (loop)`);
+      assert.equal(piecewiseLinear(x, y, 1, 0), false, `${bad} at ${at}`);
+      assert.equal(piecewiseLinearLoop(x, y, 1, 0), false, `${bad} at ${at} (loop)`);
     }
   }
 });
@@ -75,11 +83,10 @@ test('usePointwiseSimd(false) runs the loops (same results)', () => {
   const x = data(50_000, 9);
   const y1 = new Float64Array(x.length);
   const y2 = new Float64Array(x.length);
-  const ds = new Float64Array(x.length);
-  piecewiseLinear(x, y1, ds, 1, 0.01);
+  piecewiseLinear(x, y1, 1, 0.01);
   usePointwiseSimd(false);
   try {
-    piecewiseLinear(x, y2, ds, 1, 0.01);
+    piecewiseLinear(x, y2, 1, 0.01);
   } finally {
     usePointwiseSimd(true);
   }

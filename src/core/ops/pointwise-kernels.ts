@@ -2,13 +2,14 @@ import type { FloatArray } from '../dtype.js';
 import { instantiateKernels, isWasmSimdSupported, type KernelExports } from '../backend/wasm/module.js';
 
 /**
- * The two pointwise passes of every training step — the piecewise-linear activation (relu, leaky relu)
- * forward with its derivative, and the Hadamard product of its backward/jvp — on any backend.
+ * The pointwise passes of every training step — the piecewise-linear activation (relu, leaky relu)
+ * forward and its backward/jvp, and the Hadamard product of the other activations' backward — on any
+ * backend.
  *
  * V8 runs a scalar typed-array loop at ≈ 1.6–2 ns per element here (no auto-vectorization), while a
  * memcpy into WebAssembly memory costs 0.17 ns: so float64 arrays of at least SIMD_MIN elements go
  * through f64x2 kernels (asm/pointwise.ts) in a private instance of the wasm kernels, CHUNK elements at
- * a time (copy in, compute, copy out; 3 × 128 KiB, so a chunk stays in L2 and the instance's memory
+ * a time (copy in, compute, copy out; at most 3 × 128 KiB, so a chunk stays in L2 and the instance's memory
  * never grows past them). Both paths do the same IEEE operations in the same order, so results are
  * bit-identical whichever runs (test/core/pointwise-kernels.test.ts). Where WebAssembly SIMD is missing,
  * the loops run alone.
@@ -51,24 +52,39 @@ function simd(): Engine | null {
 }
 
 /**
- * y = g·x, ds = g with g = sp + (sn − sp)·[x ≤ 0] (so ±0 take sn: relu′(0) = 0), the comparison used as a
- * 0/1 number rather than a branch (a branch mispredicts on every other random sign: 3× slower). Returns
- * false — y and ds then unusable — when some x is not finite (x − x is NaN exactly then), for the caller
- * to take its generic path. The loop does four entries per iteration with two finiteness accumulators.
+ * y = g(x)·x with g(x) = sp + (sn − sp)·[x ≤ 0] (so ±0 take sn: relu′(0) = 0), the comparison used as a
+ * 0/1 number rather than a branch (a branch mispredicts on every other random sign: 3× slower). The
+ * slope g is not stored: the backward recomputes it from x (piecewiseLinearBackward), which costs less
+ * than writing and re-reading an n×width array. Returns false — y then unusable — when some x is not
+ * finite (x − x is NaN exactly then), for the caller to take its generic path.
  */
-export function piecewiseLinear(x: FloatArray, y: FloatArray, ds: Float64Array, sp: number, sn: number): boolean {
+export function piecewiseLinear(x: FloatArray, y: FloatArray, sp: number, sn: number): boolean {
   const e = x.length >= SIMD_MIN && x instanceof Float64Array && y instanceof Float64Array ? simd() : null;
-  if (!e) return piecewiseLinearLoop(x, y, ds, sp, sn);
+  if (!e) return piecewiseLinearLoop(x, y, sp, sn);
   const { k, heap, p } = e;
-  const [px, py, pd] = p;
+  const [px, py] = p;
   for (let i = 0; i < x.length; i += CHUNK) {
     const c = Math.min(CHUNK, x.length - i);
     heap.set(x.subarray(i, i + c), px / 8);
-    if (!k.dpwlinear(c, px, py, pd, sp, sn)) return false;
+    if (!k.dpwforward(c, px, py, sp, sn)) return false;
     y.set(heap.subarray(py / 8, py / 8 + c), i);
-    ds.set(heap.subarray(pd / 8, pd / 8 + c), i);
   }
   return true;
+}
+
+/** o = g(x) ∘ b with the g of piecewiseLinear (its backward and jvp); o may be b. */
+export function piecewiseLinearBackward(x: FloatArray, b: FloatArray, o: FloatArray, sp: number, sn: number): void {
+  const e = o.length >= SIMD_MIN && x instanceof Float64Array && b instanceof Float64Array && o instanceof Float64Array ? simd() : null;
+  if (!e) return piecewiseLinearBackwardLoop(x, b, o, sp, sn);
+  const { k, heap, p } = e;
+  const [px, pb, po] = p;
+  for (let i = 0; i < o.length; i += CHUNK) {
+    const c = Math.min(CHUNK, o.length - i);
+    heap.set(x.subarray(i, i + c), px / 8);
+    heap.set(b.subarray(i, i + c), pb / 8);
+    k.dpwbackward(c, px, pb, po, sp, sn);
+    o.set(heap.subarray(po / 8, po / 8 + c), i);
+  }
 }
 
 /** o = a ∘ b (same lengths). */
@@ -86,8 +102,8 @@ export function hadamard(a: Float64Array, b: FloatArray, o: FloatArray): void {
   }
 }
 
-/** The TypeScript form of piecewiseLinear (also the reference of the SIMD kernel). */
-export function piecewiseLinearLoop(x: FloatArray, y: FloatArray, ds: Float64Array, sp: number, sn: number): boolean {
+/** The TypeScript form of piecewiseLinear (also the reference of the SIMD kernel): four entries per iteration. */
+export function piecewiseLinearLoop(x: FloatArray, y: FloatArray, sp: number, sn: number): boolean {
   const d = sn - sp;
   let f0 = 0; // stay 0 unless some v is ±∞ or NaN
   let f1 = 0;
@@ -98,29 +114,39 @@ export function piecewiseLinearLoop(x: FloatArray, y: FloatArray, ds: Float64Arr
     const v1 = x[i + 1]!;
     const v2 = x[i + 2]!;
     const v3 = x[i + 3]!;
-    const g0 = sp + d * +(v0 <= 0);
-    const g1 = sp + d * +(v1 <= 0);
-    const g2 = sp + d * +(v2 <= 0);
-    const g3 = sp + d * +(v3 <= 0);
-    y[i] = g0 * v0;
-    y[i + 1] = g1 * v1;
-    y[i + 2] = g2 * v2;
-    y[i + 3] = g3 * v3;
-    ds[i] = g0;
-    ds[i + 1] = g1;
-    ds[i + 2] = g2;
-    ds[i + 3] = g3;
+    y[i] = (sp + d * +(v0 <= 0)) * v0;
+    y[i + 1] = (sp + d * +(v1 <= 0)) * v1;
+    y[i + 2] = (sp + d * +(v2 <= 0)) * v2;
+    y[i + 3] = (sp + d * +(v3 <= 0)) * v3;
     f0 += v0 - v0 + (v1 - v1);
     f1 += v2 - v2 + (v3 - v3);
   }
   for (; i < len; i++) {
     const v = x[i]!;
-    const g = sp + d * +(v <= 0);
-    y[i] = g * v;
-    ds[i] = g;
+    y[i] = (sp + d * +(v <= 0)) * v;
     f0 += v - v;
   }
   return f0 === 0 && f1 === 0;
+}
+
+/** The TypeScript form of piecewiseLinearBackward. */
+export function piecewiseLinearBackwardLoop(x: FloatArray, b: FloatArray, o: FloatArray, sp: number, sn: number): void {
+  const d = sn - sp;
+  const len = o.length;
+  let i = 0;
+  for (; i + 3 < len; i += 4) {
+    o[i] = (sp + d * +(x[i]! <= 0)) * b[i]!;
+    o[i + 1] = (sp + d * +(x[i + 1]! <= 0)) * b[i + 1]!;
+    o[i + 2] = (sp + d * +(x[i + 2]! <= 0)) * b[i + 2]!;
+    o[i + 3] = (sp + d * +(x[i + 3]! <= 0)) * b[i + 3]!;
+  }
+  for (; i < len; i++) o[i] = (sp + d * +(x[i]! <= 0)) * b[i]!;
+}
+
+/** g(x) of piecewiseLinear into ds (the slopes, for the NTK's per-sample broadcast). */
+export function piecewiseLinearSlopes(x: FloatArray, ds: Float64Array, sp: number, sn: number): void {
+  const d = sn - sp;
+  for (let i = 0; i < x.length; i++) ds[i] = sp + d * +(x[i]! <= 0);
 }
 
 /** The TypeScript form of hadamard: eight entries per iteration (1.85 → 0.75 ns per entry in V8). */

@@ -1,4 +1,5 @@
-import { hadamard, piecewiseLinear } from '../../core/ops/pointwise-kernels.js';
+import type { FloatArray } from '../../core/dtype.js';
+import { hadamard, piecewiseLinear, piecewiseLinearBackward, piecewiseLinearSlopes } from '../../core/ops/pointwise-kernels.js';
 import { Tensor } from '../../core/tensor.js';
 import type { Activation } from '../activation.js';
 import type { BackwardContext, Layer, ParamSpec } from './layer.js';
@@ -10,11 +11,15 @@ import { allocF64 } from './workspace.js';
  *
  *   backward  g_x = s·σ′(x) ∘ g_y   (σ′ of sample i broadcast over its m cotangent rows)
  *   jvp       dy  = s·σ′(x) ∘ dx
+ *
+ * Piecewise-linear activations (relu, leaky relu, identity) keep only x: s·σ′(x) = sp + (sn − sp)·[x ≤ 0]
+ * is recomputed where needed (core/ops/pointwise-kernels.ts), which is cheaper than storing an n×width
+ * array per layer; the others store ds = s·σ′(x) in the forward pass.
  */
 interface PointwiseCache {
   x: Tensor;
-  /** s·σ′(x), n×width. */
-  ds: Float64Array;
+  /** s·σ′(x), n×width; null when it is sp + (sn − sp)·[x ≤ 0] (piecewise linear, finite x). */
+  ds: Float64Array | null;
 }
 
 export class Pointwise implements Layer {
@@ -23,7 +28,7 @@ export class Pointwise implements Layer {
   readonly inDim: number;
   readonly outDim: number;
 
-  /** [σ′(1), σ′(−1)] when σ is piecewise linear with its kink at 0 (relu, leaky-relu, identity). */
+  /** [s·σ′(1), s·σ′(−1)] when σ is piecewise linear with its kink at 0 (relu, leaky-relu, identity). */
   private readonly slopes: [number, number] | null;
 
   constructor(
@@ -33,7 +38,8 @@ export class Pointwise implements Layer {
   ) {
     this.inDim = width;
     this.outDim = width;
-    this.slopes = linearSlopes(act);
+    const sl = linearSlopes(act);
+    this.slopes = sl ? [scale * sl[0], scale * sl[1]] : null;
   }
 
   forward(_p: Float64Array, x: Tensor, keep: boolean): { y: Tensor; cache: PointwiseCache | undefined } {
@@ -42,17 +48,8 @@ export class Pointwise implements Layer {
     const xd = x.data;
     const y = new Tensor(allocF64(x.size, false), x.shape);
     const yd = y.data;
-    if (this.slopes) {
-      const ds = allocF64(xd.length, false);
-      // Non-finite inputs (0·∞) fall through to the generic loop below, which follows act.f exactly.
-      if (piecewiseLinear(xd, yd, ds, s * this.slopes[0], s * this.slopes[1])) return { y, cache: keep ? { x, ds } : undefined };
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        yd[i] = s * f(v);
-        ds[i] = s * df(v);
-      }
-      return { y, cache: keep ? { x, ds } : undefined };
-    }
+    // Non-finite inputs (0·∞) fall through to the generic loop below, which follows act.f exactly.
+    if (this.slopes && piecewiseLinear(xd, yd, this.slopes[0], this.slopes[1])) return { y, cache: keep ? { x, ds: null } : undefined };
     const ds = keep ? allocF64(xd.length, false) : null;
     if (!ds) {
       for (let i = 0; i < xd.length; i++) yd[i] = s * f(xd[i]!);
@@ -68,21 +65,22 @@ export class Pointwise implements Layer {
 
   backward(_p: Float64Array, cache: unknown, gy: Tensor, ctx: BackwardContext): Tensor | null {
     if (!ctx.needInput) return null;
-    const { ds } = cache as PointwiseCache;
-    const w = this.inDim;
+    const c = cache as PointwiseCache;
     const m = ctx.m;
     const g = gy.data;
     const gx = new Tensor(allocF64(gy.size, false), gy.shape);
     const o = gx.data;
     if (m === 1) {
-      hadamard(ds, g, o);
+      this.times(c, g, o);
       return gx;
     }
+    const w = this.inDim;
+    const ds = c.ds ?? this.slopeArray(c.x);
     const n = gy.rows / m;
     for (let i = 0; i < n; i++) {
       const si = i * w;
-      for (let c = 0; c < m; c++) {
-        const r = (i * m + c) * w;
+      for (let k = 0; k < m; k++) {
+        const r = (i * m + k) * w;
         for (let j = 0; j < w; j++) o[r + j] = ds[si + j]! * g[r + j]!;
       }
     }
@@ -91,16 +89,26 @@ export class Pointwise implements Layer {
 
   jvp(_p: Float64Array, cache: unknown, dx: Tensor | null): Tensor | null {
     if (!dx) return null;
-    const { ds } = cache as PointwiseCache;
     const dy = new Tensor(allocF64(dx.size, false), dx.shape);
-    const a = dx.data;
-    const o = dy.data;
-    hadamard(ds, a, o);
+    this.times(cache as PointwiseCache, dx.data, dy.data);
     return dy;
   }
 
   preActivations(cache: unknown, out: Tensor[]): void {
     out.push((cache as PointwiseCache).x);
+  }
+
+  /** o = s·σ′(x) ∘ b (same shapes). */
+  private times(c: PointwiseCache, b: FloatArray, o: FloatArray): void {
+    if (c.ds) hadamard(c.ds, b, o);
+    else piecewiseLinearBackward(c.x.data, b, o, this.slopes![0], this.slopes![1]);
+  }
+
+  /** s·σ′(x) of a piecewise-linear activation as an array (the NTK's per-sample broadcast, m > 1). */
+  private slopeArray(x: Tensor): Float64Array {
+    const ds = allocF64(x.size, false);
+    piecewiseLinearSlopes(x.data, ds, this.slopes![0], this.slopes![1]);
+    return ds;
   }
 }
 

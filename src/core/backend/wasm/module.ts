@@ -22,8 +22,10 @@ export interface KernelExports {
   sdot(n: number, x: number, y: number): number;
   dnrm2(n: number, x: number): number;
   snrm2(n: number, x: number): number;
-  /** y = g·x, ds = g, g = sp + (sn − sp)·[x ≤ 0]; 1 when every x is finite (asm/pointwise.ts). */
-  dpwlinear(n: number, x: number, y: number, ds: number, sp: number, sn: number): number;
+  /** y = g(x)·x with g(x) = sp + (sn − sp)·[x ≤ 0]; 1 when every x is finite (asm/pointwise.ts). */
+  dpwforward(n: number, x: number, y: number, sp: number, sn: number): number;
+  /** o = g(x)·b. */
+  dpwbackward(n: number, x: number, b: number, o: number, sp: number, sn: number): void;
   dhadamard(n: number, a: number, b: number, o: number): void;
 }
 
