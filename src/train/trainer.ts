@@ -4,7 +4,7 @@ import { runIn, Workspace } from '../nn/layers/workspace.js';
 import type { Model } from '../nn/model.js';
 import type { Monitor, MonitorContext, RowValue } from '../nn/monitor.js';
 import { curvatureProbe, DivergenceError, divergenceThreshold, lossVerdict, type DivergenceReason, type DivergenceRule } from './divergence.js';
-import { LastGood } from './last-good.js';
+import { LastGood, STATE_EVERY } from './last-good.js';
 import { lossFunction, type LossName } from './loss.js';
 import { encodeVector, type Evaluation, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 import { readTrainState, type MetricsRow, type TrainState } from './train-state.js';
@@ -30,10 +30,10 @@ import { readTrainState, type MetricsRow, type TrainState } from './train-state.
  * so a resumed run repeats the row of its start step — complete with the optimizer's fields, which the
  * interrupted run's final row lacks: when joining the parts, replace that final row by it. Monitors are resumed with
  * restore(baseline) when they have one, else by calling start() again on θ₀ (stored in the state).
- * Cost beyond the optimizer: one forward pass per recorded row (plus one over Xtest), and a copy of θ
- * and of the optimizer state per step (the last good snapshot, last-good.ts: θ into reused buffers in
- * the pass that checks its finiteness; vector optimizer states only every 16 steps, the last good one
- * rebuilt by replay on divergence). Steps of the first-order optimizers (POOLED: their steps keep nothing the layers allocate) run in a
+ * Cost beyond the optimizer: one forward pass per recorded row (plus one over Xtest), a finiteness
+ * check of θ per step (one backend dot) and the last good checkpoint (last-good.ts: θ copied into reused
+ * buffers and the optimizer state exported every 16 steps for the first-order optimizers, every step
+ * for output-space / gauss-newton; the last good state rebuilt by replay on divergence). Steps of the first-order optimizers (POOLED: their steps keep nothing the layers allocate) run in a
  * layer Workspace (nn/layers/workspace.ts) released after each step, so the forward/backward
  * intermediates are recycled instead of freshly allocated (page faults, GC) every step; rows and
  * monitors are evaluated outside it. Results are unchanged bit for bit.
@@ -184,14 +184,17 @@ export function train(opts: TrainOptions): TrainResult {
       ws?.release();
     }
   };
-  const last = new LastGood(optimizer, theta.length, firstStep, (th, u) => {
+  const replay = (th: Float64Array, u: number): void => {
     const memo: { ev: Evaluation | null } = { ev: null };
     update({ model, theta: th, X, y, loss: lossKind, step: u, evaluate: () => (memo.ev ??= evalAt(th)) });
-  });
+  };
+  // Cheap steps: checkpoints every STATE_EVERY steps and replay on divergence; solver steps: every step.
+  const last = new LastGood(optimizer, theta.length, firstStep, replay, ws ? STATE_EVERY : 1);
   let threshold = loss0 === null ? NaN : divergenceThreshold(loss0, opts.divergence);
-  const diverge = (t: number, loss: number, reason: DivergenceReason, lossOf: 'full' | 'minibatch' = 'full'): TrainResult => {
-    const good = last.good;
-    const lastGood = good ? toState(good.step, good.theta, last.stateOf(good)) : null;
+  /** Stop at step t; θ is θ_t, or θ_{t+1} when the failed check came after update t + 1 (`updated`). */
+  const diverge = (t: number, loss: number, reason: DivergenceReason, lossOf: 'full' | 'minibatch' = 'full', updated = false): TrainResult => {
+    const good = last.good ? last.resolve(last.good, theta, updated ? t + 1 : t) : null;
+    const lastGood = good ? toState(good.step, good.theta, good.opt) : null;
     const probe = curvatureProbe(model, X, lossKind, theta0, good?.theta ?? null);
     const hint = optimizer.explainDivergence?.(probe) ?? `no diagnosis for optimizer '${optimizer.name}'; lower the learning rate`;
     const err = new DivergenceError({ step: t, loss, reason, threshold, lossOf, hint, lastGood, rows });
@@ -202,8 +205,7 @@ export function train(opts: TrainOptions): TrainResult {
   let stopped = false;
   for (;;) {
     const t = step;
-    const copy = last.copy(theta);
-    if (!copy) return diverge(t, NaN, 'non-finite-params');
+    if (!last.finite(theta)) return diverge(t, NaN, 'non-finite-params');
     const final = t >= S || (opts.shouldStop?.(t) ?? false);
     stopped = final && t < S;
     const record = final || t === firstStep || t % every === 0;
@@ -225,7 +227,7 @@ export function train(opts: TrainOptions): TrainResult {
       emit(row!);
       break;
     }
-    const snap = last.snapshot(t, copy);
+    const snap = last.snapshot(t, theta);
     const ctx: StepContext = { model, theta, X, y, loss: lossKind, step: t, evaluate };
     let res: StepResult;
     try {
@@ -238,7 +240,7 @@ export function train(opts: TrainOptions): TrainResult {
       // The loss at θ_t seen during the step: the full batch if the optimizer evaluated it, else its minibatch.
       const seen = cache.ev ? cache.ev.loss.loss : res.batchLoss;
       const v = seen === undefined ? null : lossVerdict(seen, threshold);
-      if (v) return diverge(t, seen!, v, cache.ev ? 'full' : 'minibatch');
+      if (v) return diverge(t, seen!, v, cache.ev ? 'full' : 'minibatch', true);
     }
     last.good = snap;
     if (row) {

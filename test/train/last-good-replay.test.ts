@@ -4,12 +4,12 @@ import { eigvalsh } from '../../src/core/linalg/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
-import { DivergenceError, linearize, momentum, sgd, train, type Optimizer, type TrainOptions } from '../../src/train/index.js';
+import { DivergenceError, gd, linearize, momentum, sgd, train, type Optimizer, type TrainOptions } from '../../src/train/index.js';
 import { setupBackend } from '../nn/setup.js';
 
-// The trainer exports vector-holding optimizer states (velocity, sampler order) only every 16 steps and
-// rebuilds the last good state on divergence by replaying from the latest such checkpoint
-// (src/train/trainer.ts). A divergence late enough that the replay crosses checkpoints must give the
+// The trainer checkpoints θ and the optimizer state (velocity, sampler order) only every 16 steps for the
+// first-order optimizers and rebuilds the last good state on divergence by replaying from the latest
+// checkpoint, verified against the θ that failed the checks (src/train/last-good.ts). A divergence late enough that the replay crosses checkpoints must give the
 // same last good θ (bit for bit) and optimizer state (deepEqual) as a run stopped at that step. The
 // model is the linearized network (a quadratic loss), on which heavy ball with ηλ_max = 1.02·2(1 + β)
 // diverges geometrically and late (step ≈ 75), so the replay spans several checkpoints.
@@ -35,16 +35,19 @@ function diverged(opts: TrainOptions): DivergenceError {
   return assert.fail('the run should have diverged');
 }
 
-for (const [name, make] of [
-  ['momentum', (lr: number): Optimizer => momentum({ lr, beta: 0.5 })],
-  ['sgd with momentum', (lr: number): Optimizer => sgd({ lr, batchSize: 8, seed: 3, momentum: 0.5 })],
+for (const [name, make, limit] of [
+  ['gd', (lr: number): Optimizer => gd({ lr }), 2],
+  ['momentum', (lr: number): Optimizer => momentum({ lr, beta: 0.5 }), 2 * 1.5],
+  ['sgd with momentum', (lr: number): Optimizer => sgd({ lr, batchSize: 8, seed: 3, momentum: 0.5 }), 2 * 1.5],
+  ['sgd with momentum, minibatches of 4 (divergence seen on a minibatch, after the update)', (lr: number): Optimizer => sgd({ lr, batchSize: 4, seed: 3, momentum: 0.5 }), 4.9],
 ] as const) {
   test(`${name}: a late divergence rebuilds the last good state by replay, equal to a run stopped there`, () => {
     const { model, theta, X, y, lmax } = setup();
-    const lr = (1.02 * 2 * 1.5) / lmax;
+    const lr = (1.02 * limit) / lmax;
     const base = { model: linearize(model, theta), params: theta, data: { X, y }, monitorEvery: 1000 };
     const err = diverged({ ...base, optimizer: make(lr), steps: 2000 });
     assert.ok(err.step > 40, `diverges late enough to replay across checkpoints (step ${err.step})`);
+    if (name.includes('minibatch')) assert.match(err.message, /minibatch loss/, 'this case must stop on a minibatch loss, after the update');
     const lg = err.lastGood!;
     assert.equal(lg.step, err.step - 1);
     const ref = train({ ...base, optimizer: make(lr), steps: err.step - 1 });
