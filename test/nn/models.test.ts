@@ -4,6 +4,7 @@ import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { activation, ACTIVATIONS, erf } from '../../src/nn/activation.js';
 import { pointwise } from '../../src/nn/layers/pointwise.js';
+import { allocF64, runIn, Workspace } from '../../src/nn/layers/workspace.js';
 import { paramView, trainableMask, type Model } from '../../src/nn/model.js';
 import { cSigma } from '../../src/nn/models/c-sigma.js';
 import { duFc } from '../../src/nn/models/du-fc.js';
@@ -207,4 +208,26 @@ test('models reject wrong θ / inputs / foreign traces', () => {
   assert.throws(() => model.vjp(theta.slice(), X, rng.normalTensor([2, 2]), tr), /trace passed in/);
   // f32 inputs are accepted (computed in f64).
   assert.ok(relErr(model.forward(theta, X.astype('f32')).data, model.forward(theta, Tensor.from(Array.from(X.astype('f32').data), [2, 3])).data) === 0);
+});
+
+test('vjp inside a recycled Workspace: frozen slices are exactly 0 and the gradient equals a fresh one (buffers pre-filled with NaN)', () => {
+  const model = duTwoLayer({ inputDim: 3, width: 64 }); // readout frozen (±1, as in the paper)
+  const rng = Rng.fromSeed(2);
+  const theta = model.init(rng);
+  const X = rng.normalTensor([10, 3]);
+  const U = rng.normalTensor([10, 1]);
+  const fresh = model.vjp(theta, X, U);
+  const ws = new Workspace();
+  runIn(ws, () => {
+    for (let r = 0; r < 4; r++) allocF64(model.numParams, false).fill(NaN); // garbage for the free list
+  });
+  ws.release();
+  let pooled: Float64Array | null = null;
+  runIn(ws, () => {
+    pooled = model.vjp(theta, X, U).slice();
+  });
+  ws.release();
+  const frozen = model.slices.find((s) => !s.trainable)!;
+  for (let i = frozen.offset; i < frozen.offset + frozen.size; i++) assert.ok(Object.is(pooled![i], 0), `frozen entry ${i} = ${pooled![i]}`);
+  assert.deepEqual(Array.from(pooled!), Array.from(fresh));
 });

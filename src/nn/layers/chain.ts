@@ -61,6 +61,7 @@ export class Chain {
         m: ctx.m,
         needInput: ctx.needInput || l > this.firstTrainable,
         grad: this.view(ctx.grad, l),
+        overwrite: ctx.overwrite,
         offset: ctx.offset + this.offsets[l]!,
         factors: ctx.factors,
       });

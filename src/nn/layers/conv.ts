@@ -133,7 +133,7 @@ export class Conv implements Layer {
         sumPerSample(g, n, r, this.outDim, sum);
         reverseBlocks(sum, n, 1, m, p, (gs = allocF64(m * n * p, false)));
       }
-      be.gemm(false, true, m, Q, n * p, this.cw, gs, n * p, phi, n * p, 1, ctx.grad, Q);
+      be.gemm(false, true, m, Q, n * p, this.cw, gs, n * p, phi, n * p, ctx.overwrite ? 0 : 1, ctx.grad, Q);
     }
     if (ctx.factors && this.wTrainable) ctx.factors.push(new ConvFactor(this, ctx.offset, phi, g, r));
     if (!ctx.needInput) return null;

@@ -46,6 +46,12 @@ export interface BackwardContext {
   readonly needInput: boolean;
   /** This layer's gradient (same layout as p), accumulated into; null when not wanted. */
   readonly grad: Float64Array | null;
+  /**
+   * True when `grad` holds garbage that the layer must overwrite (β = 0) instead of accumulating into:
+   * set by StackModel.vjp, where every trainable tensor is written exactly once per backward (frozen
+   * ones are zeroed there) — it saves zeroing the gradient and reading it back in every dW gemm.
+   */
+  readonly overwrite?: boolean;
   /** Global θ offset of p[0] (for TangentFactor slices). */
   readonly offset: number;
   /** Where per-layer Jacobian factors go; null when not wanted. */

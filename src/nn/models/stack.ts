@@ -78,8 +78,11 @@ export class StackModel implements Model {
     const tr = this.reuse(theta, X, trace);
     const n = tr.output.rows;
     if (U.rows !== n || U.cols !== this.outputDim || U.ndim !== 2) throw new UserError(`${this.arch}.vjp: cotangent U must be ${n}×${this.outputDim}, got ${shapeStr(U.shape)}`);
-    const grad = allocF64(this.numParams); // zeroed; recycled when the caller runs in a Workspace (the trainer's steps)
-    this.chain.backward(theta, tr.caches, f64(U), { m: 1, needInput: false, grad, offset: 0, factors: null });
+    // Not zeroed: every trainable tensor is overwritten once (β = 0 gemms), frozen ones are zeroed here.
+    // Recycled when the caller runs in a Workspace (the trainer's steps).
+    const grad = allocF64(this.numParams, false);
+    for (const s of this.slices) if (!s.trainable) grad.fill(0, s.offset, s.offset + s.size);
+    this.chain.backward(theta, tr.caches, f64(U), { m: 1, needInput: false, grad, offset: 0, factors: null, overwrite: true });
     return grad;
   }
 
