@@ -1,5 +1,7 @@
+import { backend } from '../core/backend/registry.js';
 import { UserError } from '../core/errors.js';
-import { checkLr, checkStateName, curvatureHint, decodeVector, encodeVector, fullGradient, lrScales, type CurvatureProbe, type JsonValue, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import type { Model } from '../nn/model.js';
+import { checkLr, checkStateName, curvatureHint, decodeVector, encodeVector, fullGradient, type CurvatureProbe, type JsonValue, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Momentum methods in the form of torch.optim.SGD (so numbers compare one to one with PyTorch):
@@ -30,23 +32,27 @@ export class Velocity {
     if (!(beta >= 0 && beta < 1)) throw new UserError(`momentum: beta must be in [0, 1), got ${beta}`);
   }
 
-  /** θ ← θ − η·ℓ ⊙ (v or g + βv) after v ← βv + g. */
-  apply(theta: Float64Array, g: Float64Array, scales: Float64Array, lr: number): void {
+  /**
+   * θ ← θ − η·ℓ ⊙ v (heavy ball) or θ − η·ℓ ⊙ g − η·ℓ·β ⊙ v (Nesterov) after v ← βv + g, in backend
+   * level-1 calls (scal + axpy for v, exactly βv + g; one or two axpy per trainable slice for θ): BLAS
+   * speed on the native backend instead of ≈ 2 ns per entry and pass in a loop.
+   */
+  apply(model: Model, theta: Float64Array, g: Float64Array, lr: number): void {
     const v = (this.v ??= new Float64Array(theta.length));
     if (v.length !== theta.length) throw new UserError(`momentum: the restored velocity has ${v.length} entries, the model ${theta.length} parameters`);
     const b = this.beta;
-    if (this.nesterov) {
-      for (let p = 0; p < theta.length; p++) {
-        const vp = b * v[p]! + g[p]!;
-        v[p] = vp;
-        theta[p] -= lr * scales[p]! * (g[p]! + b * vp);
-      }
-    } else {
-      for (let p = 0; p < theta.length; p++) {
-        const vp = b * v[p]! + g[p]!;
-        v[p] = vp;
-        theta[p] -= lr * scales[p]! * vp;
-      }
+    const be = backend();
+    be.scal(v.length, b, v);
+    be.axpy(v.length, 1, g, v);
+    for (const s of model.slices) {
+      if (!s.trainable || s.lrScale === 0) continue;
+      const a = -(lr * s.lrScale);
+      const end = s.offset + s.size;
+      const th = theta.subarray(s.offset, end);
+      if (this.nesterov) {
+        be.axpy(s.size, a, g.subarray(s.offset, end), th);
+        be.axpy(s.size, a * b, v.subarray(s.offset, end), th);
+      } else be.axpy(s.size, a, v.subarray(s.offset, end), th);
     }
   }
 
@@ -81,7 +87,7 @@ class Momentum implements Optimizer {
     this.name = this.vel.nesterov ? 'nesterov' : 'momentum';
   }
   step(ctx: StepContext): StepResult {
-    this.vel.apply(ctx.theta, fullGradient(ctx), lrScales(ctx.model), this.lr);
+    this.vel.apply(ctx.model, ctx.theta, fullGradient(ctx), this.lr);
     return {};
   }
   state(): OptimizerState {

@@ -3,7 +3,8 @@ import { Rng } from '../core/rng.js';
 import { lossFunction } from './loss.js';
 import { EpochSampler, gatherRows, type SamplerState } from './minibatch.js';
 import { Velocity } from './momentum.js';
-import { checkLr, checkStateName, curvatureHint, lrScales, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { gdUpdate } from './gd.js';
+import { checkLr, checkStateName, curvatureHint, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Minibatch stochastic gradient descent (Robbins & Monro 1951): at step t a batch B_t is taken from
@@ -54,12 +55,8 @@ class Sgd implements Optimizer {
     const tr = ctx.model.trace(ctx.theta, Xb);
     const lv = lossFunction(ctx.loss)(tr.output, yb);
     const g = ctx.model.vjp(ctx.theta, Xb, lv.grad, tr);
-    const s = lrScales(ctx.model);
-    if (this.vel) this.vel.apply(ctx.theta, g, s, this.lr);
-    else {
-      const th = ctx.theta;
-      for (let p = 0; p < th.length; p++) th[p] -= this.lr * s[p]! * g[p]!;
-    }
+    if (this.vel) this.vel.apply(ctx.model, ctx.theta, g, this.lr);
+    else gdUpdate(ctx.model, ctx.theta, g, this.lr);
     return { batchLoss: lv.loss, fields: { epoch } };
   }
 
