@@ -34,8 +34,7 @@ import type { Model } from '../../src/nn/model.js';
 import { runIn, Workspace } from '../../src/nn/layers/workspace.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
-import { gdUpdate } from '../../src/train/gd.js';
-import { createOptimizer, squaredLoss, train, type MetricsRow } from '../../src/train/index.js';
+import { createOptimizer, descend, squaredLoss, train, type MetricsRow } from '../../src/train/index.js';
 import { bestTime, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 import type { SuiteOptions } from './gemm-eigh.js';
 
@@ -206,7 +205,7 @@ function stepProfile(p: Problem, step: number): Record<string, number> {
   const loss = time(() => void squaredLoss(tr.output, y), reps, warm);
   const vjp = time(inWs(() => void model.vjp(theta, X, lv.grad, tr)), reps, warm);
   const th = Float64Array.from(theta);
-  const update = time(() => gdUpdate(model, th, g, p.lr), reps, warm);
+  const update = time(() => descend(model, th, g, p.lr), reps, warm);
   const buf = new Float64Array(th.length);
   const copy = time(() => buf.set(theta), reps, warm);
   return { step, forward, loss, vjp, update, copy, trainerOverhead: step - forward - loss - vjp - update };

@@ -1,14 +1,12 @@
-import { backend } from '../core/backend/registry.js';
-import type { Model } from '../nn/model.js';
-import { checkLr, checkStateName, curvatureHint, fullGradient, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { checkLr, checkStateName, curvatureHint, descend, fullGradient, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Full-batch gradient descent, θ_{t+1} = θ_t − η·ℓ ⊙ ∇L(θ_t) (DESIGN.md "GD"; Du et al. ICLR 2019 /
  * ICML 2019 eq. for θ(k+1)), with ℓ the per-slice learning-rate scale of the parametrization
  * (ParamSlice.lrScale; 1 for standard and NTK). On the linearized model this is the iteration
  * u_{t+1} − y = (I − ηΘ̂)(u_t − y) of KernelDynamics. Stateless. Cost: one forward + one backward,
- * and one backend axpy per trainable slice (θ_s += (−η·ℓ_s)·g_s: BLAS speed on the native backend, where
- * a JavaScript loop costs ≈ 2 ns per entry, 0.6 ms per step at P = 2.8e5; frozen slices are skipped).
+ * and one backend axpy per trainable slice (optimizer.ts descend; a JavaScript loop would cost 0.6 ms per
+ * step at P = 2.8e5).
  */
 export interface GdOptions {
   lr: number;
@@ -21,7 +19,7 @@ class Gd implements Optimizer {
     this.lr = checkLr(opts.lr, 'gd');
   }
   step(ctx: StepContext): StepResult {
-    gdUpdate(ctx.model, ctx.theta, fullGradient(ctx), this.lr);
+    descend(ctx.model, ctx.theta, fullGradient(ctx), this.lr);
     return {};
   }
   state(): OptimizerState {
@@ -32,16 +30,6 @@ class Gd implements Optimizer {
   }
   explainDivergence(probe: CurvatureProbe): string {
     return curvatureHint(this.lr, 2, '2/λ_max(H)', probe);
-  }
-}
-
-/** θ ← θ − η·ℓ ⊙ g: one backend axpy per trainable slice (frozen slices and ℓ = 0 untouched). */
-export function gdUpdate(model: Model, theta: Float64Array, g: Float64Array, lr: number): void {
-  const be = backend();
-  for (const s of model.slices) {
-    if (!s.trainable || s.lrScale === 0) continue;
-    const end = s.offset + s.size;
-    be.axpy(s.size, -(lr * s.lrScale), g.subarray(s.offset, end), theta.subarray(s.offset, end));
   }
 }
 

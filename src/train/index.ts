@@ -9,6 +9,7 @@ export {
   unitScales,
   trainableIndices,
   fullGradient,
+  descend,
   encodeVector,
   decodeVector,
   curvatureHint,

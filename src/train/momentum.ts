@@ -1,7 +1,7 @@
 import { backend } from '../core/backend/registry.js';
 import { UserError } from '../core/errors.js';
 import type { Model } from '../nn/model.js';
-import { checkLr, checkStateName, curvatureHint, decodeVector, encodeVector, fullGradient, type CurvatureProbe, type JsonValue, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { checkLr, checkStateName, curvatureHint, decodeVector, descend, encodeVector, fullGradient, type CurvatureProbe, type JsonValue, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Momentum methods in the form of torch.optim.SGD (so numbers compare one to one with PyTorch):
@@ -44,16 +44,10 @@ export class Velocity {
     const be = backend();
     be.scal(v.length, b, v);
     be.axpy(v.length, 1, g, v);
-    for (const s of model.slices) {
-      if (!s.trainable || s.lrScale === 0) continue;
-      const a = -(lr * s.lrScale);
-      const end = s.offset + s.size;
-      const th = theta.subarray(s.offset, end);
-      if (this.nesterov) {
-        be.axpy(s.size, a, g.subarray(s.offset, end), th);
-        be.axpy(s.size, a * b, v.subarray(s.offset, end), th);
-      } else be.axpy(s.size, a, v.subarray(s.offset, end), th);
-    }
+    if (this.nesterov) {
+      descend(model, theta, g, lr);
+      descend(model, theta, v, lr, b);
+    } else descend(model, theta, v, lr);
   }
 
   /** Largest stable ηλ on a quadratic. */

@@ -3,8 +3,7 @@ import { Rng } from '../core/rng.js';
 import { lossFunction } from './loss.js';
 import { EpochSampler, gatherRows, type SamplerState } from './minibatch.js';
 import { Velocity } from './momentum.js';
-import { gdUpdate } from './gd.js';
-import { checkLr, checkStateName, curvatureHint, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
+import { checkLr, checkStateName, curvatureHint, descend, type CurvatureProbe, type Optimizer, type OptimizerState, type StepContext, type StepResult } from './optimizer.js';
 
 /**
  * Minibatch stochastic gradient descent (Robbins & Monro 1951): at step t a batch B_t is taken from
@@ -56,7 +55,7 @@ class Sgd implements Optimizer {
     const lv = lossFunction(ctx.loss)(tr.output, yb);
     const g = ctx.model.vjp(ctx.theta, Xb, lv.grad, tr);
     if (this.vel) this.vel.apply(ctx.model, ctx.theta, g, this.lr);
-    else gdUpdate(ctx.model, ctx.theta, g, this.lr);
+    else descend(ctx.model, ctx.theta, g, this.lr);
     return { batchLoss: lv.loss, fields: { epoch } };
   }
 
