@@ -1,4 +1,3 @@
-import { allFinite } from '../core/ops/elementwise.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 
 /**
@@ -8,7 +7,7 @@ import type { Optimizer, OptimizerState } from './optimizer.js';
  * Checkpoints, not copies: every `interval` steps (and at the first step) θ_t is copied into one of two
  * buffers allocated once and the optimizer state is exported (`optimizer.state()`, plain JSON: an O(P)
  * number[] conversion for states holding vectors — more than a GD step at P ≈ 3e5). Every other step
- * costs only the finiteness check of θ_t (one backend dot, allFinite). On divergence the last good step
+ * costs nothing here (the trainer checks θ_t finite with allFinite: one backend dot). On divergence the last good step
  * is rebuilt by restoring the latest checkpoint at or before it and replaying the updates in between
  * (optimizer steps are deterministic); the replayed updates after it must then reproduce the θ that
  * failed the checks bit for bit (Object.is per entry), which checks the replay. With interval = 1 (the
@@ -18,11 +17,6 @@ import type { Optimizer, OptimizerState } from './optimizer.js';
  * steps on divergence. Memory: 2·P doubles and two exported states.
  */
 export const STATE_EVERY = 16;
-
-/** A step that passed the checks (its θ and optimizer state are rebuilt by `resolve`). */
-export interface Snapshot {
-  readonly step: number;
-}
 
 /** θ_t and the optimizer state before update t + 1. */
 export interface GoodState {
@@ -41,8 +35,8 @@ interface Checkpoint {
 export type Replayer = (theta: Float64Array, step: number) => void;
 
 export class LastGood {
-  /** The last snapshot whose step passed the checks (null before the first). */
-  good: Snapshot | null = null;
+  /** The last step that passed the checks (null before the first); its state is rebuilt by `resolve`. */
+  goodStep: number | null = null;
   private readonly checkpoints: [Checkpoint, Checkpoint];
   /** Index of the newest checkpoint. */
   private newest = 1;
@@ -58,13 +52,8 @@ export class LastGood {
     this.checkpoints = [cp(), cp()];
   }
 
-  /** Whether θ_t is finite (the first check of every step). */
-  finite(theta: Float64Array): boolean {
-    return allFinite(theta);
-  }
-
-  /** The snapshot of step t, which passed the checks (call before its update). */
-  snapshot(t: number, theta: Float64Array): Snapshot {
+  /** Step t passed the checks: checkpoint θ_t if t is a checkpoint step (call before its update). */
+  checkpoint(t: number, theta: Float64Array): void {
     if (t === this.firstStep || t % this.interval === 0) {
       const older = 1 - this.newest;
       const c = this.checkpoints[older];
@@ -73,28 +62,27 @@ export class LastGood {
       c.opt = this.optimizer.state();
       this.newest = older;
     }
-    return { step: t };
   }
 
   /**
-   * θ and the optimizer state of snapshot `g`, with `now` the θ of step `nowStep` > g.step that the
-   * updates from g produced (the one that failed the checks), used to verify a replay. Leaves the
-   * optimizer in g's state (the trainer only asks when the run ends).
+   * θ and the optimizer state of the good step `step`, with `now` the θ of step `nowStep` > step that
+   * the updates from it produced (the one that failed the checks), used to verify a replay. Leaves the
+   * optimizer in that step's state (the trainer only asks when the run ends).
    */
-  resolve(g: Snapshot, now: Float64Array, nowStep: number): GoodState {
-    const c = [this.checkpoints[this.newest], this.checkpoints[1 - this.newest]].find((x) => x.opt !== null && x.step <= g.step);
-    if (!c?.opt) throw new Error(`trainer: no checkpoint at or before step ${g.step} (internal error)`);
+  resolve(step: number, now: Float64Array, nowStep: number): GoodState {
+    const c = [this.checkpoints[this.newest], this.checkpoints[1 - this.newest]].find((x) => x.opt !== null && x.step <= step);
+    if (!c?.opt) throw new Error(`trainer: no checkpoint at or before step ${step} (internal error)`);
     this.optimizer.restore(c.opt);
-    if (c.step === g.step) return { step: g.step, theta: c.theta.slice(), opt: c.opt };
+    if (c.step === step) return { step, theta: c.theta.slice(), opt: c.opt };
     const th = c.theta.slice();
-    for (let u = c.step; u < g.step; u++) this.replay(th, u);
+    for (let u = c.step; u < step; u++) this.replay(th, u);
     const opt = this.optimizer.state();
     const check = th.slice();
-    for (let u = g.step; u < nowStep; u++) this.replay(check, u);
+    for (let u = step; u < nowStep; u++) this.replay(check, u);
     for (let i = 0; i < check.length; i++) {
       if (!Object.is(check[i], now[i])) throw new Error(`trainer: replaying steps ${c.step}…${nowStep} from the checkpoint did not reproduce θ (entry ${i}); the optimizer '${this.optimizer.name}' is not deterministic (internal error)`);
     }
     this.optimizer.restore(opt);
-    return { step: g.step, theta: th, opt };
+    return { step, theta: th, opt };
   }
 }

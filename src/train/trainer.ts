@@ -1,4 +1,5 @@
 import { UserError, shapeStr } from '../core/errors.js';
+import { allFinite } from '../core/ops/elementwise.js';
 import type { Tensor } from '../core/tensor.js';
 import { runIn, Workspace } from '../nn/layers/workspace.js';
 import type { Model } from '../nn/model.js';
@@ -193,7 +194,7 @@ export function train(opts: TrainOptions): TrainResult {
   let threshold = loss0 === null ? NaN : divergenceThreshold(loss0, opts.divergence);
   /** Stop at step t; θ is θ_t, or θ_{t+1} when the failed check came after update t + 1 (`updated`). */
   const diverge = (t: number, loss: number, reason: DivergenceReason, lossOf: 'full' | 'minibatch' = 'full', updated = false): TrainResult => {
-    const good = last.good ? last.resolve(last.good, theta, updated ? t + 1 : t) : null;
+    const good = last.goodStep === null ? null : last.resolve(last.goodStep, theta, updated ? t + 1 : t);
     const lastGood = good ? toState(good.step, good.theta, good.opt) : null;
     const probe = curvatureProbe(model, X, lossKind, theta0, good?.theta ?? null);
     const hint = optimizer.explainDivergence?.(probe) ?? `no diagnosis for optimizer '${optimizer.name}'; lower the learning rate`;
@@ -205,7 +206,7 @@ export function train(opts: TrainOptions): TrainResult {
   let stopped = false;
   for (;;) {
     const t = step;
-    if (!last.finite(theta)) return diverge(t, NaN, 'non-finite-params');
+    if (!allFinite(theta)) return diverge(t, NaN, 'non-finite-params');
     const final = t >= S || (opts.shouldStop?.(t) ?? false);
     stopped = final && t < S;
     const record = final || t === firstStep || t % every === 0;
@@ -227,7 +228,7 @@ export function train(opts: TrainOptions): TrainResult {
       emit(row!);
       break;
     }
-    const snap = last.snapshot(t, theta);
+    last.checkpoint(t, theta);
     const ctx: StepContext = { model, theta, X, y, loss: lossKind, step: t, evaluate };
     let res: StepResult;
     try {
@@ -242,7 +243,7 @@ export function train(opts: TrainOptions): TrainResult {
       const v = seen === undefined ? null : lossVerdict(seen, threshold);
       if (v) return diverge(t, seen!, v, cache.ev ? 'full' : 'minibatch', true);
     }
-    last.good = snap;
+    last.goodStep = t;
     if (row) {
       if (res.fields) put(row, res.fields, `optimizer '${optimizer.name}'`);
       emit(row);
