@@ -61,45 +61,38 @@ function simd(): Engine | null {
 export function piecewiseLinear(x: FloatArray, y: FloatArray, sp: number, sn: number): boolean {
   const e = x.length >= SIMD_MIN && x instanceof Float64Array && y instanceof Float64Array ? simd() : null;
   if (!e) return piecewiseLinearLoop(x, y, sp, sn);
-  const { k, heap, p } = e;
-  const [px, py] = p;
-  for (let i = 0; i < x.length; i += CHUNK) {
-    const c = Math.min(CHUNK, x.length - i);
-    heap.set(x.subarray(i, i + c), px / 8);
-    if (!k.dpwforward(c, px, py, sp, sn)) return false;
-    y.set(heap.subarray(py / 8, py / 8 + c), i);
-  }
-  return true;
+  return chunked(e, x.length, [x], y, (c, [px], po) => e.k.dpwforward(c, px!, po, sp, sn) === 1);
 }
 
 /** o = g(x) ∘ b with the g of piecewiseLinear (its backward and jvp); o may be b. */
 export function piecewiseLinearBackward(x: FloatArray, b: FloatArray, o: FloatArray, sp: number, sn: number): void {
   const e = o.length >= SIMD_MIN && x instanceof Float64Array && b instanceof Float64Array && o instanceof Float64Array ? simd() : null;
   if (!e) return piecewiseLinearBackwardLoop(x, b, o, sp, sn);
-  const { k, heap, p } = e;
-  const [px, pb, po] = p;
-  for (let i = 0; i < o.length; i += CHUNK) {
-    const c = Math.min(CHUNK, o.length - i);
-    heap.set(x.subarray(i, i + c), px / 8);
-    heap.set(b.subarray(i, i + c), pb / 8);
-    k.dpwbackward(c, px, pb, po, sp, sn);
-    o.set(heap.subarray(po / 8, po / 8 + c), i);
-  }
+  chunked(e, o.length, [x, b], o, (c, [px, pb], po) => e.k.dpwbackward(c, px!, pb!, po, sp, sn));
 }
 
 /** o = a ∘ b (same lengths). */
 export function hadamard(a: Float64Array, b: FloatArray, o: FloatArray): void {
   const e = o.length >= SIMD_MIN && b instanceof Float64Array && o instanceof Float64Array ? simd() : null;
   if (!e) return hadamardLoop(a, b, o);
-  const { k, heap, p } = e;
-  const [pa, pb, po] = p;
-  for (let i = 0; i < o.length; i += CHUNK) {
-    const c = Math.min(CHUNK, o.length - i);
-    heap.set(a.subarray(i, i + c), pa / 8);
-    heap.set(b.subarray(i, i + c), pb / 8);
-    k.dhadamard(c, pa, pb, po);
-    o.set(heap.subarray(po / 8, po / 8 + c), i);
+  chunked(e, o.length, [a, b], o, (c, [pa, pb], po) => e.k.dhadamard(c, pa!, pb!, po));
+}
+
+/**
+ * Run `kernel` over CHUNK-element pieces: copy each input's piece into its chunk buffer (byte addresses
+ * p[0], p[1], …), call kernel(c, input addresses, output address = the buffer after the inputs), copy the
+ * output piece back. A kernel returning false stops the sweep (the result is then false).
+ */
+function chunked(e: Engine, len: number, inputs: readonly FloatArray[], out: FloatArray, kernel: (c: number, at: readonly number[], po: number) => boolean | void): boolean {
+  const at = e.p.slice(0, inputs.length);
+  const po = e.p[inputs.length]!;
+  for (let i = 0; i < len; i += CHUNK) {
+    const c = Math.min(CHUNK, len - i);
+    inputs.forEach((x, j) => e.heap.set(x.subarray(i, i + c), at[j]! / 8));
+    if (kernel(c, at, po) === false) return false;
+    out.set(e.heap.subarray(po / 8, po / 8 + c), i);
   }
+  return true;
 }
 
 /** The TypeScript form of piecewiseLinear (also the reference of the SIMD kernel): four entries per iteration. */
