@@ -17,11 +17,12 @@ export function repoRoot(): string {
 }
 
 /**
- * Compare `value` (as pretty JSON) with test/report/snapshots/NAME.json in the source tree; with
- * UPDATE_SNAPSHOTS=1 rewrite the file instead. A missing snapshot fails (run once with the flag).
+ * Compare `value` (as pretty JSON) with DIR/NAME.json in the source tree (DIR relative to the repository,
+ * test/report/snapshots by default); with UPDATE_SNAPSHOTS=1 rewrite the file instead. A missing snapshot
+ * fails (run once with the flag). `what` names the value in the failure message.
  */
-export function assertSnapshot(name: string, value: unknown): void {
-  const file = path.join(repoRoot(), 'test', 'report', 'snapshots', `${name}.json`);
+export function assertSnapshot(name: string, value: unknown, dir = 'test/report/snapshots', what = 'figure spec'): void {
+  const file = path.join(repoRoot(), dir, `${name}.json`);
   const text = `${JSON.stringify(value, null, 2)}\n`;
   if (process.env.UPDATE_SNAPSHOTS === '1') {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -31,7 +32,7 @@ export function assertSnapshot(name: string, value: unknown): void {
   assert.ok(existsSync(file), `snapshot ${file} is missing: run the test with UPDATE_SNAPSHOTS=1 once and review it`);
   const expected = readFileSync(file, 'utf8');
   if (expected !== text) {
-    assert.deepEqual(JSON.parse(text), JSON.parse(expected), `figure spec ${name} differs from its snapshot (UPDATE_SNAPSHOTS=1 rewrites it after review)`);
+    assert.deepEqual(JSON.parse(text), JSON.parse(expected), `${what} ${name} differs from its snapshot (UPDATE_SNAPSHOTS=1 rewrites it after review)`);
     assert.equal(text, expected, `snapshot ${name}: same JSON value, different formatting`);
   }
 }

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { useBackend } from '../../../src/core/backend/registry.js';
 import { experimentReport } from '../../../src/exp/run/experiment-report.js';
 import { inlineExecutor } from '../../../src/exp/run/inline-executor.js';
@@ -9,8 +7,8 @@ import { runJob } from '../../../src/exp/run/run-job.js';
 import { runExperiment, type RunLock } from '../../../src/exp/run/run-experiment.js';
 import { parseSpec } from '../../../src/exp/spec/validate.js';
 import { setupBackend } from '../../nn/setup.js';
-import { ROOT } from './harness.js';
 import { memoryRunStore } from './memory-store.js';
+import { assertSnapshot } from '../../report/fixtures.js';
 
 // The report of a run (exp/run/experiment-report.ts): the Vega-Lite specs built from the records of a
 // seeded small run (4 jobs, widths 16 and 64 × seeds 0 and 1, monitors spectrum, drift, movement,
@@ -19,22 +17,6 @@ import { memoryRunStore } from './memory-store.js';
 // independent checks: which figures exist, and that the plotted losses are the metrics rows' values.
 setupBackend();
 useBackend('reference');
-
-function assertSnapshot(name: string, value: unknown): void {
-  const file = path.join(ROOT, 'test', 'exp', 'run', 'snapshots', `${name}.json`);
-  const text = `${JSON.stringify(value, null, 2)}\n`;
-  if (process.env.UPDATE_SNAPSHOTS === '1') {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  assert.ok(existsSync(file), `snapshot ${file} is missing: run the test with UPDATE_SNAPSHOTS=1 once and review it`);
-  const expected = readFileSync(file, 'utf8');
-  if (expected !== text) {
-    assert.deepEqual(JSON.parse(text), JSON.parse(expected), `report ${name} differs from its snapshot (UPDATE_SNAPSHOTS=1 rewrites it after review)`);
-    assert.equal(text, expected, `snapshot ${name}: same JSON value, different formatting`);
-  }
-}
 
 test('experimentReport of a seeded run: snapshot of its Vega-Lite specs; the loss figure plots the rows', async () => {
   const spec = parseSpec({
@@ -64,5 +46,5 @@ test('experimentReport of a seeded run: snapshot of its Vega-Lite specs; the los
       assert.equal(p?.value, r.loss, `${id} step ${String(r.step)}`);
     }
   }
-  assertSnapshot('experiment-report', rep);
+  assertSnapshot('experiment-report', rep, 'test/exp/run/snapshots', 'report');
 });
