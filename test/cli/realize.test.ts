@@ -1,38 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
 import { saveModel } from '../../src/nn/io/model-file.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { shallowRelu } from '../../src/nn/models/shallow-relu.js';
 import { netFromArrays, netToTheta } from '../../src/diag/realization/net.js';
 import { setupBackend } from '../nn/setup.js';
+import { inProcessCli, spawnCli, type CliResult } from './run-cli.js';
 
 setupBackend();
 
 // `overparam realize distance|pathology`: values, files and exit codes (bad input → one line, exit 2).
 
-const BIN = fileURLToPath(new URL('../../../bin/overparam.js', import.meta.url));
-
 /** The CLI in this process (stdout/stderr captured); `spawn` runs the real binary. */
-async function run(args: string[], spawn = false): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  if (spawn) return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    const status = await main(['node', 'overparam', ...args]);
-    return { status, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
+function run(args: string[], spawn = false): Promise<CliResult> {
+  return spawn ? spawnCli(process.cwd(), process.env.OVERPARAM_BACKEND ?? 'auto', args) : inProcessCli(process.cwd(), args);
 }
 
 function fixtures(): string {

@@ -26,11 +26,16 @@ export function spawnCli(cwd: string, backend: string, args: readonly string[]):
   });
 }
 
-/** `main(argv)` of the CLI in this process, in `cwd`, with stdout/stderr captured. */
+/**
+ * `main(argv)` of the CLI in this process, in `cwd`, with stdout/stderr captured. process.exitCode is
+ * isolated: main() reports it, and the test runner sets it after a failed test.
+ */
 export async function inProcessCli(cwd: string, args: readonly string[]): Promise<CliResult> {
   const here = process.cwd();
   const out = { stdout: '', stderr: '' };
   const [w1, w2] = [process.stdout.write, process.stderr.write];
+  const code = process.exitCode;
+  process.exitCode = undefined;
   process.stdout.write = ((s: string) => ((out.stdout += s), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => ((out.stderr += s), true)) as typeof process.stderr.write;
   try {
@@ -40,5 +45,6 @@ export async function inProcessCli(cwd: string, args: readonly string[]): Promis
     process.chdir(here);
     process.stdout.write = w1;
     process.stderr.write = w2;
+    process.exitCode = code;
   }
 }

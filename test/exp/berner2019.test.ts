@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { runPathology, PATHOLOGIES } from '../../src/diag/realization/pathologies.js';
 import { berner2019 } from '../../src/exp/reproductions/berner2019.js';
 import type { Berner2019Record, ConvexityRecord } from '../../src/exp/reproductions/berner2019-derive.js';
@@ -18,6 +17,7 @@ import { expandSweep } from '../../src/exp/spec/sweep.js';
 import { parseSpec } from '../../src/exp/spec/validate.js';
 import { renderRunReport } from '../../src/node/run-report.js';
 import { fileRunStore } from '../../src/node/run-store.js';
+import { inProcessCli, type CliResult } from '../cli/run-cli.js';
 import { setupBackend } from '../nn/setup.js';
 import { assertSnapshot, repoRoot } from '../report/fixtures.js';
 
@@ -146,24 +146,7 @@ test('figures: snapshots of the reproduction figures on the good context', () =>
   assertSnapshot('berner2019-restricted-training', figures['restricted-training']);
 });
 
-async function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  // main() reports process.exitCode, which the test runner sets after a failed test: isolate it.
-  const code = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    const status = await main(['node', 'overparam', ...args]);
-    return { status, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.exitCode = code;
-  }
-}
+const cli = (args: string[]): Promise<CliResult> => inProcessCli(process.cwd(), args);
 
 test('realize pathology --out DIR writes pathology-NAME.json, report.html and the figures (non-empty PNG/SVG)', async () => {
   const dir = path.join(tmp('realize-report'), 'out');
