@@ -4,14 +4,16 @@ the same thread count.
 
 Usage: /usr/bin/python3 bench/py/train.py THREADS '<json>' with json
   {"theta": FILE, "x": FILE, "y": FILE, "n": N, "sizes": [d, n1, ..., k], "lr": eta, "steps": S,
-   "reps": R, "mode": "manual" | "optim"}
+   "steps_short": S0 (optional, 0 ≤ S0 < S), "reps": R, "mode": "manual" | "optim"}
 The network is nn.Sequential(Linear, ReLU, ..., Linear) in float64 (standard parametrization, PyTorch
 nn.Linear layout, θ = for each layer W row-major then b, as overparam stores it). One step is
   out = net(X); L = ½ Σ (out − y)²; L.backward(); θ ← θ − η ∇L  (manual: p.sub_(η·p.grad) under no_grad,
   grads set to None; optim: torch.optim.SGD(lr=η) with zero_grad(set_to_none=True)),
 the same update and loss convention as overparam's gd (DESIGN.md). Prints one JSON object: seconds (best wall time of
 R runs of S steps, after a 2-step warm-up on a copy), steps_per_second, cpu_seconds / cpu_steps_per_second
-(the same from the process CPU time, less sensitive to other processes on the machine), loss_final (the loss at θ_S,
+(the same from the process CPU time, less sensitive to other processes on the machine); with steps_short also
+seconds_short / cpu_seconds_short (best of R runs of S0 steps, each rep timing S0 then S), from which the caller
+takes the marginal rate (S − S0)/(seconds − seconds_short); loss_final (the loss at θ_S,
 evaluated after the last step, for the agreement check) and versions. torch.set_num_threads(THREADS) is
 called before any work; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set by the caller.
 """
@@ -77,19 +79,31 @@ def main():
                         p.sub_(lr * p.grad)
 
     run(build(theta), 2)  # warm-up (allocator, kernels)
-    best = float("inf")
-    best_cpu = float("inf")
-    net = None
-    for _ in range(max(1, args.get("reps", 1))):
+    short = args.get("steps_short")
+    best = {}
+
+    def timed(key, count):
         net = build(theta)
         c0 = time.process_time()
         t0 = time.perf_counter()
-        run(net, steps)
-        best = min(best, time.perf_counter() - t0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
+        run(net, count)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        prev = best.get(key, (float("inf"), float("inf")))
+        best[key] = (min(prev[0], wall), min(prev[1], cpu))
+        return net
+
+    net = None
+    for _ in range(max(1, args.get("reps", 1))):
+        if short is not None:
+            timed("short", short)
+        net = timed("long", steps)
     with torch.no_grad():
         loss_final = float(0.5 * ((net(X) - y) ** 2).sum())
-    print(json.dumps({"seconds": best, "cpu_seconds": best_cpu, "steps": steps, "steps_per_second": steps / best, "cpu_steps_per_second": steps / best_cpu, "loss_final": loss_final, "mode": mode, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    wall, cpu = best["long"]
+    out = {"seconds": wall, "cpu_seconds": cpu, "steps": steps, "steps_per_second": steps / wall, "cpu_steps_per_second": steps / cpu, "loss_final": loss_final, "mode": mode, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    if short is not None:
+        out.update({"steps_short": short, "seconds_short": best["short"][0], "cpu_seconds_short": best["short"][1]})
+    print(json.dumps(out))
 
 
 main()

@@ -138,6 +138,20 @@ test('gemm: shapes with 513 (and k = 0) in every transpose pair', { skip }, () =
     for (const [m, n, k] of shapes) for (const ta of [false, true]) for (const tb of [false, true]) gemmCase(rng, dtype, ta, tb, m, n, k, variant++);
 });
 
+test('gemm with a unit dimension (the gemv / ger paths): every transpose pair and α/β variant, strided views', { skip }, () => {
+  const rng = Rng.fromSeed(4814);
+  const shapes: [number, number, number][] = [];
+  for (const [p, q] of [
+    [5, 3],
+    [300, 517],
+  ])
+    shapes.push([1, p, q], [p, 1, q], [p, q, 1], [1, 1, q], [1, p, 1], [p, 1, 1]);
+  shapes.push([1, 1, 1]);
+  for (const dtype of ['f64', 'f32'] as DType[])
+    for (const [m, n, k] of shapes)
+      for (let t = 0; t < 4; t++) for (let v = 0; v < 2 * ALPHA_BETA.length; v++) gemmCase(rng, dtype, t >= 2, t % 2 === 1, m, n, k, v);
+});
+
 test('gemm: random shapes', { skip }, () => {
   const rng = Rng.fromSeed(7);
   for (let r = 0; r < 40; r++) {

@@ -91,7 +91,7 @@ export class Dense implements Layer {
       const g = ctx.m === 1 ? gy.data : sumPerSample(gy.data, n, ctx.m, O);
       const beta = ctx.overwrite ? 0 : 1;
       if (this.wTrainable) be.gemm(true, false, O, I, n, this.cw, g, O, x.data, I, beta, ctx.grad, I);
-      // ∂b = c_b·1ᵀG as a 1×O product (BLAS handles it as a row sweep; the O×1 form Gᵀ1 is 3–6× slower).
+      // ∂b = c_b·1ᵀG as a 1×O product (the native backend runs it as one gemv; wasm as a row sweep).
       if (this.bTrainable) be.gemm(false, false, 1, O, n, this.cb, ones(n), n, g, O, beta, ctx.grad.subarray(O * I, O * I + O), O);
     }
     if (ctx.factors && (this.wTrainable || this.bTrainable)) ctx.factors.push(new DenseFactor(this, ctx.offset, x, gy.data as Float64Array, ctx.m));

@@ -49,15 +49,12 @@ export function createNativeBackend(): Backend {
       const ldA = ld('gemm', 'a', a, transA ? k : m, transA ? m : k, lda);
       const ldB = ld('gemm', 'b', b, transB ? n : k, transB ? k : n, ldb);
       const ldC = ld('gemm', 'c', c, m, n, ldc);
+      if (c instanceof Float64Array ? !(a instanceof Float64Array) || !(b instanceof Float64Array) : !(a instanceof Float32Array) || !(b instanceof Float32Array)) throw mixed('gemm');
+      if (k > 0 && (m === 1 || n === 1 || k === 1)) return gemmAsLevel2(ob, transA, transB, m, n, k, alpha, a, ldA, b, ldB, beta, c, ldC);
       const ta = transA ? CBLAS.Trans : CBLAS.NoTrans;
       const tb = transB ? CBLAS.Trans : CBLAS.NoTrans;
-      if (c instanceof Float64Array) {
-        if (!(a instanceof Float64Array) || !(b instanceof Float64Array)) throw mixed('gemm');
-        ob.dgemm(CBLAS.RowMajor, ta, tb, m, n, k, alpha, a, ldA, b, ldB, beta, c, ldC);
-      } else {
-        if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) throw mixed('gemm');
-        ob.sgemm(CBLAS.RowMajor, ta, tb, m, n, k, alpha, a, ldA, b, ldB, beta, c, ldC);
-      }
+      if (c instanceof Float64Array) ob.dgemm(CBLAS.RowMajor, ta, tb, m, n, k, alpha, a as Float64Array, ldA, b as Float64Array, ldB, beta, c, ldC);
+      else ob.sgemm(CBLAS.RowMajor, ta, tb, m, n, k, alpha, a as Float32Array, ldA, b as Float32Array, ldB, beta, c, ldC);
     },
     syrk(trans, n, k, alpha, a, lda, beta, c, ldc) {
       dims('syrk', n, n, k);
@@ -109,6 +106,64 @@ export function createNativeBackend(): Backend {
     lapack,
   };
   return backend;
+}
+
+/**
+ * gemm with a unit dimension, as the level-2 call it is: m = 1 or n = 1 → gemv, k = 1 → ger (after C ← β·C).
+ * OpenBLAS 0.3.21 (Debian 12) sends these shapes through dgemm's packing path, which costs 2–7× the
+ * gemv: the 1×1024 bias gradient 1ᵀG over 1024 rows took 0.64 ms as dgemm and 0.087 ms as dgemv, the
+ * 1×512 readout gradient of a width-512 net on 256 rows 0.086 vs 0.011 ms (Haswell kernels, 1 thread;
+ * with SkylakeX kernels 0.20 vs 0.091 and 0.020 vs 0.011). Upstream OpenBLAS later added the same
+ * forwarding inside dgemm as a build option (GEMM_GEMV_FORWARD, PR #4814), not enabled for x86_64 there.
+ * β = 0 zeroes the output first, so C is not read (the Backend contract; NaN in C is ignored) whatever
+ * the library's own β = 0 handling. Results are deterministic; they differ from dgemm's only by rounding
+ * (another summation order), checked against the reference backend in test/parity/native.test.ts.
+ */
+function gemmAsLevel2(
+  ob: OpenBlas,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  lda: number,
+  b: FloatArray,
+  ldb: number,
+  beta: number,
+  c: FloatArray,
+  ldc: number,
+): void {
+  const f64 = c instanceof Float64Array;
+  const gemv = (trans: boolean, rows: number, cols: number, mat: FloatArray, ldm: number, x: FloatArray, incx: number, incy: number): void => {
+    const t = trans ? CBLAS.Trans : CBLAS.NoTrans;
+    if (f64) ob.dgemv(CBLAS.RowMajor, t, rows, cols, alpha, mat as Float64Array, ldm, x as Float64Array, incx, beta, c as Float64Array, incy);
+    else ob.sgemv(CBLAS.RowMajor, t, rows, cols, alpha, mat as Float32Array, ldm, x as Float32Array, incx, beta, c as Float32Array, incy);
+  };
+  if (m === 1) {
+    // C (1×n, contiguous) = α·a·op(B) + β·C with a = op(A) (1×k): stride lda down a stored column when A is k×1.
+    if (beta === 0) c.fill(0, 0, n);
+    // op(B) = B (k×n, row-major): y = Bᵀa; op(B) = Bᵀ with B n×k: y = B·a.
+    gemv(!transB, transB ? n : k, transB ? k : n, b, ldb, a, transA ? lda : 1, 1);
+  } else if (n === 1) {
+    // C (m×1, stride ldc) = α·op(A)·b + β·C with b = op(B) (k×1): stride ldb down a stored column when B is k×1.
+    if (beta === 0) for (let i = 0; i < m; i++) c[i * ldc] = 0;
+    gemv(transA, transA ? k : m, transA ? m : k, a, lda, b, transB ? 1 : ldb, ldc);
+  } else {
+    // k = 1: C = α·u·vᵀ + β·C with u = op(A) (m×1), v = op(B)ᵀ (n×1).
+    if (beta !== 1) {
+      for (let i = 0; i < m; i++) {
+        if (beta === 0) c.fill(0, i * ldc, i * ldc + n);
+        else if (f64) ob.dscal(n, beta, c.subarray(i * ldc) as Float64Array, 1);
+        else ob.sscal(n, beta, c.subarray(i * ldc) as Float32Array, 1);
+      }
+    }
+    const incu = transA ? 1 : lda;
+    const incv = transB ? ldb : 1;
+    if (f64) ob.dger(CBLAS.RowMajor, m, n, alpha, a as Float64Array, incu, b as Float64Array, incv, c as Float64Array, ldc);
+    else ob.sger(CBLAS.RowMajor, m, n, alpha, a as Float32Array, incu, b as Float32Array, incv, c as Float32Array, ldc);
+  }
 }
 
 function createLapack(ob: OpenBlas): LapackKernels {

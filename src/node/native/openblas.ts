@@ -46,6 +46,10 @@ export interface OpenBlas {
 
   dgemm(order: number, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: F64, lda: number, b: F64, ldb: number, beta: number, c: F64, ldc: number): void;
   sgemm(order: number, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void;
+  dgemv(order: number, trans: number, m: number, n: number, alpha: number, a: F64, lda: number, x: F64, incx: number, beta: number, y: F64, incy: number): void;
+  sgemv(order: number, trans: number, m: number, n: number, alpha: number, a: F32, lda: number, x: F32, incx: number, beta: number, y: F32, incy: number): void;
+  dger(order: number, m: number, n: number, alpha: number, x: F64, incx: number, y: F64, incy: number, a: F64, lda: number): void;
+  sger(order: number, m: number, n: number, alpha: number, x: F32, incx: number, y: F32, incy: number, a: F32, lda: number): void;
   dsyrk(order: number, uplo: number, trans: number, n: number, k: number, alpha: number, a: F64, lda: number, beta: number, c: F64, ldc: number): void;
   ssyrk(order: number, uplo: number, trans: number, n: number, k: number, alpha: number, a: F32, lda: number, beta: number, c: F32, ldc: number): void;
   dtrsm(order: number, side: number, uplo: number, trans: number, diag: number, m: number, n: number, alpha: number, a: F64, lda: number, b: F64, ldb: number): void;
@@ -265,6 +269,10 @@ function bind(opts: LoadOptions): OpenBlas {
     lapackeName: lk.name,
     dgemm: B.func('void cblas_dgemm(int, int, int, int, int, int, double, const double *, int, const double *, int, double, double *, int)'),
     sgemm: B.func('void cblas_sgemm(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int)'),
+    dgemv: B.func('void cblas_dgemv(int, int, int, int, double, const double *, int, const double *, int, double, double *, int)'),
+    sgemv: B.func('void cblas_sgemv(int, int, int, int, float, const float *, int, const float *, int, float, float *, int)'),
+    dger: B.func('void cblas_dger(int, int, int, double, const double *, int, const double *, int, double *, int)'),
+    sger: B.func('void cblas_sger(int, int, int, float, const float *, int, const float *, int, float *, int)'),
     dsyrk: B.func('void cblas_dsyrk(int, int, int, int, int, double, const double *, int, double, double *, int)'),
     ssyrk: B.func('void cblas_ssyrk(int, int, int, int, int, float, const float *, int, float, float *, int)'),
     dtrsm: B.func('void cblas_dtrsm(int, int, int, int, int, int, int, double, const double *, int, double *, int)'),
