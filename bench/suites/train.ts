@@ -36,7 +36,7 @@ import type { Model } from '../../src/nn/model.js';
 import { runIn, Workspace } from '../../src/nn/layers/workspace.js';
 import { mlp } from '../../src/nn/models/mlp.js';
 import { empiricalNtk } from '../../src/nn/ntk/empirical.js';
-import { createOptimizer, descend, squaredLoss, train, type MetricsRow } from '../../src/train/index.js';
+import { createOptimizer, descend, squaredLoss, train } from '../../src/train/index.js';
 import { bestTime, ratio, runPython, table, type Cell, loadBackends } from '../harness.js';
 import type { SuiteOptions } from './gemm-eigh.js';
 
