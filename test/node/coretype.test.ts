@@ -11,6 +11,11 @@ test('coretype: an OPENBLAS_CORETYPE from the environment always wins and is lef
   assert.equal(c.chosen, undefined);
   assert.equal(env.OPENBLAS_CORETYPE, 'Haswell');
   assert.match(c.reason, /set by the environment/);
+  if (linuxX64) {
+    assert.match(c.reason, /this CPU could use SkylakeX kernels .*unset OPENBLAS_CORETYPE/, 'a slower core than auto would pick is pointed out');
+    assert.doesNotMatch(chooseCoreType({ OPENBLAS_CORETYPE: 'skylakex' }, true, avx512).reason, /could use/, 'the same core (any case) needs no note');
+    assert.doesNotMatch(chooseCoreType({ OPENBLAS_CORETYPE: 'Haswell' }, true, new Set(['avx2', 'fma'])).reason, /could use/);
+  }
 });
 
 test('coretype: auto picks SkylakeX with AVX-512, Haswell with AVX2+FMA, nothing otherwise', { skip: !linuxX64 && 'only decided on linux x64' }, () => {
