@@ -4,7 +4,7 @@ the same thread count.
 
 Usage: /usr/bin/python3 bench/py/train.py THREADS '<json>' with json
   {"theta": FILE, "x": FILE, "y": FILE, "n": N, "sizes": [d, n1, ..., k], "lr": eta, "steps": S,
-   "steps_short": S0 (optional, 0 ≤ S0 < S), "reps": R, "mode": "manual" | "optim"}
+   "steps_short": S0 (optional, 0 ≤ S0 < S), "reps": R, "mode": "manual" | "optim", "floor_reps": F (optional)}
 The network is nn.Sequential(Linear, ReLU, ..., Linear) in float64 (standard parametrization, PyTorch
 nn.Linear layout, θ = for each layer W row-major then b, as overparam stores it). One step is
   out = net(X); L = ½ Σ (out − y)²; L.backward(); θ ← θ − η ∇L  (manual: p.sub_(η·p.grad) under no_grad,
@@ -13,7 +13,8 @@ the same update and loss convention as overparam's gd (DESIGN.md). Prints one JS
 R runs of S steps, after a 2-step warm-up on a copy), steps_per_second, cpu_seconds / cpu_steps_per_second
 (the same from the process CPU time, less sensitive to other processes on the machine); with steps_short also
 seconds_short / cpu_seconds_short (best of R runs of S0 steps, each rep timing S0 then S), from which the caller
-takes the marginal rate (S − S0)/(seconds − seconds_short); loss_final (the loss at θ_S,
+takes the marginal rate (S − S0)/(seconds − seconds_short); with floor_reps, floor_seconds (best of F runs of one
+step's matrix products alone, see gemm_floor); loss_final (the loss at θ_S,
 evaluated after the last step, for the agreement check) and versions. torch.set_num_threads(THREADS) is
 called before any work; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set by the caller.
 """
@@ -78,6 +79,36 @@ def main():
                     for p in params:
                         p.sub_(lr * p.grad)
 
+    def gemm_floor(reps):
+        """Best seconds of the step's matrix products alone (torch.addmm / torch.mm into preallocated
+        outputs): per layer (I→O) the forward addmm, the weight gradient GᵀX and, below the readout's input
+        layer, the input gradient G·W — the BLAS calls every framework makes, whatever its overhead."""
+        L = len(sizes) - 1
+        ws = [torch.randn(sizes[i + 1], sizes[i], dtype=torch.float64) for i in range(L)]
+        bs = [torch.randn(sizes[i + 1], dtype=torch.float64) for i in range(L)]
+        zs = [torch.empty(n, sizes[i + 1], dtype=torch.float64) for i in range(L)]
+        gs = [torch.randn(n, sizes[i + 1], dtype=torch.float64) for i in range(L)]
+        dws = [torch.empty_like(w) for w in ws]
+        dxs = [torch.empty(n, sizes[i], dtype=torch.float64) for i in range(L)]
+
+        def once():
+            h = X
+            for i in range(L):
+                torch.addmm(bs[i], h, ws[i].t(), out=zs[i])
+                h = zs[i]
+            for i in reversed(range(L)):
+                torch.mm(gs[i].t(), X if i == 0 else zs[i - 1], out=dws[i])
+                if i > 0:
+                    torch.mm(gs[i], ws[i], out=dxs[i])
+
+        once()
+        best_floor = float("inf")
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            once()
+            best_floor = min(best_floor, time.perf_counter() - t0)
+        return best_floor
+
     run(build(theta), 2)  # warm-up (allocator, kernels)
     short = args.get("steps_short")
     best = {}
@@ -101,6 +132,8 @@ def main():
         loss_final = float(0.5 * ((net(X) - y) ** 2).sum())
     wall, cpu = best["long"]
     out = {"seconds": wall, "cpu_seconds": cpu, "steps": steps, "steps_per_second": steps / wall, "cpu_steps_per_second": steps / cpu, "loss_final": loss_final, "mode": mode, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    if args.get("floor_reps"):
+        out["floor_seconds"] = gemm_floor(args["floor_reps"])
     if short is not None:
         out.update({"steps_short": short, "seconds_short": best["short"][0], "cpu_seconds_short": best["short"][1]})
     print(json.dumps(out))

@@ -27,7 +27,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { useBackend } from '../../src/core/backend/registry.js';
+import { backend, useBackend } from '../../src/core/backend/registry.js';
 import type { Backend } from '../../src/core/backend/types.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -129,15 +129,16 @@ function marginal(S: number, S0: number, tLong: number, tShort: number): number 
 function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   const configs = opt.quick
     ? [
-        { sizes: [32, 64, 64, 1], n: 64, steps: 50, short: 10, reps: 2 },
-        { sizes: [784, 128, 128, 10], n: 128, steps: 10, short: 4, reps: 2 },
+        { sizes: [32, 64, 64, 1], n: 64, steps: 50, short: 10, reps: 2, floorReps: 5 },
+        { sizes: [784, 128, 128, 10], n: 128, steps: 10, short: 4, reps: 2, floorReps: 5 },
       ]
     : [
-        { sizes: [32, 512, 512, 1], n: 256, steps: 150, short: 50, reps: 5 },
-        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24, short: 8, reps: 2 },
+        { sizes: [32, 512, 512, 1], n: 256, steps: 150, short: 50, reps: 5, floorReps: 30 },
+        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24, short: 8, reps: 2, floorReps: 6 },
       ];
   const rows: Cell[][] = [];
   const prof: Cell[][] = [];
+  const floors: Cell[][] = [];
   const record: Record<string, unknown>[] = [];
   const rounds = opt.quick ? 1 : 3;
   configs.forEach((c, ci) => {
@@ -149,6 +150,8 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
     // per-round ratio of marginal rates.
     let py: Record<string, unknown> = {};
     const torch = noTimes();
+    let torchFloor = Infinity;
+    const floor: Record<string, number> = {};
     const ours: Record<string, RunTimes> = {};
     const lossFinal: Record<string, number> = {};
     const roundRatios: Record<string, number[]> = {};
@@ -157,10 +160,11 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
       runGd(p, 2); // warm-up: JIT, allocator, backend buffers
     }
     for (let r = 0; r < rounds; r++) {
-      py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, steps_short: c.short, reps: c.reps, mode: 'manual' });
+      py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, steps_short: c.short, reps: c.reps, mode: 'manual', floor_reps: c.floorReps });
       const num = (k: string): number => (typeof py[k] === 'number' ? (py[k] as number) : NaN);
       const tr: RunTimes = { short: { wall: num('seconds_short'), cpu: num('cpu_seconds_short') }, long: { wall: num('seconds'), cpu: num('cpu_seconds') } };
       keepBest(torch, tr);
+      torchFloor = Math.min(torchFloor, num('floor_seconds'));
       const torchRate = marginal(c.steps, c.short, tr.long.wall, tr.short.wall);
       for (const b of bs) {
         useBackend(b.name);
@@ -173,6 +177,7 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
           }, 1));
         }
         keepBest((ours[b.name] ??= noTimes()), t);
+        floor[b.name] = Math.min(floor[b.name] ?? Infinity, gemmFloor(c.sizes, c.n, c.floorReps));
         const rate = marginal(c.steps, c.short, t.long.wall, t.short.wall);
         (roundRatios[b.name] ??= []).push(ratio(rate, torchRate) ?? NaN);
       }
@@ -192,16 +197,45 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
       out[b.name] = { stepsPerSecond: sps, cpuStepsPerSecond: cpuSps, wholeRunStepsPerSecond: c.steps / t.long.wall, times: t, lossFinal: lossFinal[b.name], roundRatios: roundRatios[b.name], profile };
       rows.push([fmtSizes(c.sizes), String(c.n), String(p.model.numParams), b.name, sps, torchSps, ratio(sps, torchSps), median(roundRatios[b.name]!), ratio(cpuSps, torchCpuSps), runRatio, dLoss, lossFinal[b.name], p.lr]);
       prof.push([fmtSizes(c.sizes), b.name, ...['step', 'forward', 'loss', 'vjp', 'update', 'copy', 'trainerOverhead'].map((k) => 1000 * profile[k]!)]);
+      floors.push([fmtSizes(c.sizes), b.name, 1000 / sps!, 1000 * floor[b.name]!, 1000 / sps! - 1000 * floor[b.name]!, 1000 / torchSps!, 1000 * torchFloor, 1000 / torchSps! - 1000 * torchFloor]);
     }
-    record.push({ sizes: c.sizes, n: c.n, params: p.model.numParams, steps: c.steps, stepsShort: c.short, rounds, reps: c.reps, lr: p.lr, ours: out, python: { ...py, best: torch, stepsPerSecond: torchSps, cpuStepsPerSecond: torchCpuSps } });
+    record.push({ sizes: c.sizes, n: c.n, params: p.model.numParams, steps: c.steps, stepsShort: c.short, rounds, reps: c.reps, lr: p.lr, ours: out, python: { ...py, best: torch, stepsPerSecond: torchSps, cpuStepsPerSecond: torchCpuSps, floorSeconds: torchFloor }, floorSeconds: floor });
   });
   const text =
     `full-batch GD steps/s (higher is better), standard MLP, relu, squared loss, f64, ${opt.threads} thread(s): marginal rate (S − S0)/(t_S − t_S0) from runs of S0 and S steps on each side (S0/S = ${configs.map((c) => `${c.short}/${c.steps}`).join(', ')}), so neither side's fixed per-run costs count (ours: setup and the row at θ_S, one extra forward pass); best wall times over ${rounds} round(s) of PyTorch-then-ours, each best of its reps; "median" = median over rounds of the per-round ratio; "cpu" = the same from process CPU time (less polluted by other processes); "whole run" = PyTorch's S-step loop time over train()'s for S steps, fixed costs included; Δloss = |L_ours(θ_S) − L_torch(θ_S)| / L_torch\n${TARGETS}\n` +
     table(['sizes', 'n', 'P', 'backend', 'steps/s', 'torch steps/s', 'ratio', 'median ratio', 'cpu ratio', 'whole run', 'Δloss', 'loss(θ_S)', 'η'], rows) +
     `\n\nwhere one GD step's time goes (ms; step = 1/marginal rate; forward = model.trace, vjp = backward with the parameter gradient, update = θ −= η·ℓ⊙g (one backend axpy per slice, as gd does), θ copy = one memcpy of θ (the trainer copies θ into its last-good checkpoint every 16 steps and checks finiteness with one dot per step); overhead = step − forward − loss − vjp − update, i.e. the trainer's own per-step work and the pieces running slower in sequence than when each is repeated alone (negative: the reverse))\n` +
     table(['sizes', 'backend', 'step', 'forward', 'loss', 'vjp', 'update', 'θ copy', 'overhead'], prof) +
+    `\n\nthe gemm floor (ms): one step's matrix products alone on each side — per layer the forward x·Wᵀ (+ bias, β = 1), the weight gradient GᵀX and, above the first layer, the input gradient G·W, into preallocated outputs (ours: the active backend's gemm; PyTorch: torch.addmm / torch.mm with out=) — next to the step (1/marginal rate); "above floor" = what each framework spends per step beyond those BLAS calls (activations, bias fills and gradients, loss, update, bookkeeping)\n` +
+    table(['sizes', 'backend', 'step', 'gemm floor', 'above floor', 'torch step', 'torch floor', 'torch above floor'], floors) +
     firstError([...record.map((r) => r.python as Record<string, unknown>)]);
   return { record, text };
+}
+
+/**
+ * Best seconds over `reps` runs of one GD step's matrix products alone on the active backend, the same
+ * calls as bench/py/train.py's gemm_floor: per layer (I→O) the forward n×O = X·Wᵀ with β = 1 and, from
+ * the readout down, the weight gradient GᵀX and (above the first layer) the input gradient G·W.
+ */
+function gemmFloor(sizes: number[], n: number, reps: number): number {
+  const be = backend();
+  const rng = Rng.fromSeed(5);
+  const L = sizes.length - 1;
+  const mat = (r: number, c: number): Float64Array => rng.normalTensor([r, c]).data as Float64Array;
+  const ws = sizes.slice(1).map((o, i) => mat(o, sizes[i]!));
+  const zs = sizes.slice(1).map((o) => mat(n, o));
+  const gs = sizes.slice(1).map((o) => mat(n, o));
+  const dws = ws.map((w) => new Float64Array(w.length));
+  const dxs = sizes.slice(0, -1).map((d) => new Float64Array(n * d));
+  const X = mat(n, sizes[0]!);
+  const once = (): void => {
+    for (let i = 0; i < L; i++) be.gemm(false, true, n, sizes[i + 1]!, sizes[i]!, 1, i === 0 ? X : zs[i - 1]!, sizes[i]!, ws[i]!, sizes[i]!, 1, zs[i]!, sizes[i + 1]!);
+    for (let i = L - 1; i >= 0; i--) {
+      be.gemm(true, false, sizes[i + 1]!, sizes[i]!, n, 1, gs[i]!, sizes[i + 1]!, i === 0 ? X : zs[i - 1]!, sizes[i]!, 0, dws[i]!, sizes[i]!);
+      if (i > 0) be.gemm(false, false, n, sizes[i]!, sizes[i + 1]!, 1, gs[i]!, sizes[i + 1]!, ws[i]!, sizes[i]!, 0, dxs[i]!, sizes[i]!);
+    }
+  };
+  return time(once, reps, 1);
 }
 
 function min2(a: { wall: number; cpu: number }, b: { wall: number; cpu: number }): { wall: number; cpu: number } {
