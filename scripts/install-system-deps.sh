@@ -1,13 +1,14 @@
 #!/bin/sh
 # Install the Debian/Ubuntu packages overparam uses: the system libraries of the optional `native`
-# backend (OpenBLAS + LAPACKE), numpy and PyTorch for the cross-check tests and bench/ (used through
+# backend (OpenBLAS + LAPACKE) and the C compiler `npm run build` uses for its pointwise kernels
+# (scripts/build-native.mjs; gcc + libc headers), numpy and PyTorch for the cross-check tests and bench/ (used through
 # /usr/bin/python3, never at run time), and redis-server for the distributed-executor tests.
 # Idempotent and quiet: does nothing when the packages are already installed, skips `apt-get update`
-# then. `--minimal` installs only OpenBLAS + LAPACKE. Never fails a CI job: without root or apt it says what to do and exits 0
+# then. `--minimal` installs only OpenBLAS + LAPACKE + gcc. Never fails a CI job: without root or apt it says what to do and exits 0
 # (the native backend and its tests are then skipped, and the wasm backend is used).
 set -eu
 
-PKGS="libopenblas0-pthread liblapacke"
+PKGS="libopenblas0-pthread liblapacke gcc libc6-dev"
 if [ "${1:-}" != "--minimal" ]; then PKGS="$PKGS python3-numpy python3-torch redis-server"; fi
 
 missing=""

@@ -2,12 +2,52 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hadamard, hadamardLoop, piecewiseLinear, piecewiseLinearBackward, piecewiseLinearBackwardLoop, piecewiseLinearLoop, piecewiseLinearSlopes, usePointwiseSimd } from '../../src/core/ops/pointwise-kernels.js';
 import { Rng } from '../../src/core/rng.js';
+import { backend, useBackend } from '../../src/core/backend/registry.js';
+import type { BackendName } from '../../src/core/backend/types.js';
+import '../../src/node/index.js';
 
-// The SIMD path of the training step's pointwise passes (asm/pointwise.ts through chunked copies) must give
-// the TypeScript loops' results bit for bit (Object.is per entry: signs of zeros included), on lengths around
+// Both fast paths of the training step's pointwise passes — the wasm SIMD kernels (asm/pointwise.ts through
+// chunked copies; every backend without its own) and the native backend's C kernels (native/pointwise.c, one
+// pass over the caller's memory) — must give the TypeScript loops' results bit for bit (Object.is per entry: signs of zeros included), on lengths around
 // the SIMD threshold (4096) and the chunk size (16384), for relu, leaky relu, scaled relu and identity
 // slopes, and report non-finite inputs the same way. The layer-level consequences (gradients, NTK) are
 // checked against finite differences in test/nn/gradcheck.test.ts.
+
+// The native backend loads where the system OpenBLAS exists; its C kernels exist where `npm run build` found a
+// C compiler — always in CI (scripts/install-system-deps.sh installs gcc), so there their absence fails.
+const nativeLoads = (() => {
+  try {
+    useBackend('native');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const nativeKernels = nativeLoads && backend().pointwise !== undefined;
+const PATHS: { backend: BackendName; what: string; skip: string | false }[] = [
+  { backend: 'wasm', what: 'wasm SIMD chunks', skip: false },
+  {
+    backend: 'native',
+    what: 'native C kernels',
+    skip: !nativeLoads ? 'native backend unavailable' : !nativeKernels && !process.env.CI ? `native pointwise kernels not built (${backend().info().details.pointwise})` : false,
+  },
+];
+
+/** The test once per fast path, with that path's backend active (the wasm backend has no kernels of its own). */
+function pathTest(name: string, fn: () => void): void {
+  for (const p of PATHS) {
+    test(`${name} [${p.what}]`, { skip: p.skip }, () => {
+      const prev = backend().name;
+      useBackend(p.backend);
+      try {
+        assert.equal(backend().pointwise !== undefined, p.backend === 'native', `${p.backend} backend: pointwise kernels ${p.backend === 'native' ? 'missing' : 'unexpected'}`);
+        fn();
+      } finally {
+        useBackend(prev);
+      }
+    });
+  }
+}
 
 function data(n: number, seed: number): Float64Array {
   const rng = Rng.fromSeed(seed);
@@ -26,7 +66,7 @@ function identical(a: Float64Array, b: Float64Array, what: string): void {
 const LENGTHS = [7, 4095, 4096, 4099, 16384, 16387, 2 * 16384 + 5, 100_003];
 const SLOPES: [number, number][] = [[1, 0], [1, 0.01], [Math.SQRT2, 0], [1, 1], [0.3, -0.7]];
 
-test('piecewiseLinear forward/backward: the SIMD path equals the loop bit for bit (lengths around 4096 and the 16384 chunk)', () => {
+pathTest('piecewiseLinear forward/backward: the fast path equals the loop bit for bit (lengths around 4096 and the 16384 chunk)', () => {
   for (const n of LENGTHS) {
     const x = data(n, n);
     const b = data(n, n + 1);
@@ -52,7 +92,7 @@ test('piecewiseLinear forward/backward: the SIMD path equals the loop bit for bi
   }
 });
 
-test('piecewiseLinear: a NaN or ±∞ anywhere (any chunk) is reported as false by both paths', () => {
+pathTest('piecewiseLinear: a NaN or ±∞ anywhere (any chunk) is reported as false by both paths', () => {
   for (const bad of [NaN, Infinity, -Infinity]) {
     for (const at of [0, 4100, 16384 + 3, 40000]) {
       const x = data(40_001, 3);
@@ -64,7 +104,7 @@ test('piecewiseLinear: a NaN or ±∞ anywhere (any chunk) is reported as false 
   }
 });
 
-test('hadamard: the SIMD path equals the loop bit for bit, also in place (o = b)', () => {
+pathTest('hadamard: the fast path equals the loop bit for bit, also in place (o = b)', () => {
   for (const n of LENGTHS) {
     const a = data(n, 1 + n);
     const b = data(n, 2 + n);
@@ -79,7 +119,7 @@ test('hadamard: the SIMD path equals the loop bit for bit, also in place (o = b)
   }
 });
 
-test('usePointwiseSimd(false) runs the loops (same results)', () => {
+pathTest('usePointwiseSimd(false) runs the loops (same results)', () => {
   const x = data(50_000, 9);
   const y1 = new Float64Array(x.length);
   const y2 = new Float64Array(x.length);

@@ -62,6 +62,21 @@ export interface Backend {
 
   /** Optional LAPACK-class kernels (float64 only). When absent, core/linalg runs its TypeScript algorithms on top of gemm. */
   readonly lapack?: LapackKernels;
+  /** Optional pointwise kernels of a training step (float64 only). When absent, core/ops/pointwise-kernels.ts runs its own. */
+  readonly pointwise?: PointwiseKernels;
+}
+
+/**
+ * The pointwise passes of core/ops/pointwise-kernels.ts, with its semantics bit for bit (same IEEE
+ * operations in the same order). g(x) = sp + (sn − sp)·[x ≤ 0]; all arrays of length n.
+ */
+export interface PointwiseKernels {
+  /** y = g(x)·x; false when some x is NaN or ±∞ (y is then unusable). */
+  linear(n: number, x: Float64Array, y: Float64Array, sp: number, sn: number): boolean;
+  /** o = g(x)·b; o may be b. */
+  linearBackward(n: number, x: Float64Array, b: Float64Array, o: Float64Array, sp: number, sn: number): void;
+  /** o = a ∘ b; o may be a or b. */
+  hadamard(n: number, a: Float64Array, b: Float64Array, o: Float64Array): void;
 }
 
 /** LAPACK-class kernels; float64, row-major, in place. Semantics are those of core/linalg's TypeScript versions. */

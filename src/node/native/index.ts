@@ -1,6 +1,7 @@
 import type { FloatArray } from '../../core/dtype.js';
 import { NumericalError } from '../../core/errors.js';
 import type { Backend, BackendInfo, LapackKernels } from '../../core/backend/types.js';
+import { loadPointwise, type PointwiseLoad } from './pointwise.js';
 import { CBLAS, LAPACK_COL_MAJOR, LAPACK_ROW_MAJOR, ch, loadOpenBlas, coreChoice, mappedFiles, type OpenBlas } from './openblas.js';
 
 export { loadOpenBlas, defaultCandidates, INSTALL_HINT, type OpenBlas, type LoadOptions } from './openblas.js';
@@ -9,6 +10,7 @@ export { loadOpenBlas, defaultCandidates, INSTALL_HINT, type OpenBlas, type Load
  * The `native` backend: the system OpenBLAS (CBLAS, row-major) and LAPACKE through koffi.
  *
  * - gemm/syrk/level-1 pass the caller's typed arrays (views included) straight to CBLAS; no copies.
+ * - `pointwise`: the training step's relu-type and Hadamard passes in C (./pointwise.ts), when built.
  * - Every call checks that each array is long enough for the shape and leading dimension it is
  *   given, and that all arrays share one dtype, before C touches memory: a wrong shape is a thrown
  *   RangeError/TypeError here, never a heap overrun.
@@ -33,6 +35,7 @@ export { loadOpenBlas, defaultCandidates, INSTALL_HINT, type OpenBlas, type Load
 export function createNativeBackend(): Backend {
   const ob = loadOpenBlas();
   const lapack = createLapack(ob);
+  const pw = loadPointwise();
   const backend: Backend = {
     name: 'native',
     get threads() {
@@ -42,7 +45,7 @@ export function createNativeBackend(): Backend {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`native backend: threads must be a positive integer, got ${n}`);
       ob.setNumThreads?.(n);
     },
-    info: () => nativeInfo(ob),
+    info: () => nativeInfo(ob, pw),
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       dims('gemm', m, n, k);
       if (m === 0 || n === 0) return;
@@ -104,6 +107,7 @@ export function createNativeBackend(): Backend {
       return x instanceof Float64Array ? ob.dnrm2(n, x, 1) : ob.snrm2(n, x, 1);
     },
     lapack,
+    ...(pw.kernels ? { pointwise: pw.kernels } : {}),
   };
   return backend;
 }
@@ -247,7 +251,7 @@ function createLapack(ob: OpenBlas): LapackKernels {
   };
 }
 
-function nativeInfo(ob: OpenBlas): BackendInfo {
+function nativeInfo(ob: OpenBlas, pw: PointwiseLoad): BackendInfo {
   const config = ob.getConfig?.() ?? '';
   const version = /OpenBLAS\s+(\S+)/.exec(config)?.[1];
   const details: Record<string, string> = {};
@@ -259,6 +263,7 @@ function nativeInfo(ob: OpenBlas): BackendInfo {
   const lapack = mappedFiles(/^liblapack\.so/);
   if (lapack.length) details.lapack = lapack.join(', ');
   details.eigensolver = 'LAPACK dsyevd (divide and conquer)';
+  details.pointwise = pw.detail;
   return {
     name: 'native',
     threads: ob.getNumThreads?.() ?? 1,
