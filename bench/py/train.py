@@ -4,16 +4,15 @@ the same thread count.
 
 Usage: /usr/bin/python3 bench/py/train.py THREADS '<json>' with json
   {"theta": FILE, "x": FILE, "y": FILE, "n": N, "sizes": [d, n1, ..., k], "lr": eta, "steps": S,
-   "steps_short": S0 (optional, 0 ≤ S0 < S), "reps": R, "mode": "manual" | "optim", "floor_reps": F (optional)}
+   "reps": R, "mode": "manual" | "optim", "floor_reps": F (optional)}
 The network is nn.Sequential(Linear, ReLU, ..., Linear) in float64 (standard parametrization, PyTorch
 nn.Linear layout, θ = for each layer W row-major then b, as overparam stores it). One step is
   out = net(X); L = ½ Σ (out − y)²; L.backward(); θ ← θ − η ∇L  (manual: p.sub_(η·p.grad) under no_grad,
   grads set to None; optim: torch.optim.SGD(lr=η) with zero_grad(set_to_none=True)),
 the same update and loss convention as overparam's gd (DESIGN.md). Prints one JSON object: seconds (best wall time of
 R runs of S steps, after a 2-step warm-up on a copy), steps_per_second, cpu_seconds / cpu_steps_per_second
-(the same from the process CPU time, less sensitive to other processes on the machine); with steps_short also
-seconds_short / cpu_seconds_short (best of R runs of S0 steps, each rep timing S0 then S), from which the caller
-takes the marginal rate (S − S0)/(seconds − seconds_short); with floor_reps, floor_seconds (best of F runs of one
+(the same from the process CPU time, less sensitive to other processes on the machine), step_seconds (the
+duration of every step of every run but the first two of each), with floor_reps floor_seconds (best of F runs of one
 step's matrix products alone, see gemm_floor); loss_final (the loss at θ_S,
 evaluated after the last step, for the agreement check) and versions. torch.set_num_threads(THREADS) is
 called before any work; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set by the caller.
@@ -61,10 +60,11 @@ def main():
     steps = args["steps"]
     mode = args.get("mode", "manual")
 
-    def run(net, count):
+    def run(net, count, laps=None):
         params = list(net.parameters())
         opt = torch.optim.SGD(params, lr=lr) if mode == "optim" else None
         for _ in range(count):
+            t_step = time.perf_counter()
             out = net(X)
             loss = 0.5 * ((out - y) ** 2).sum()
             if opt is not None:
@@ -78,6 +78,8 @@ def main():
                 with torch.no_grad():
                     for p in params:
                         p.sub_(lr * p.grad)
+            if laps is not None:
+                laps.append(time.perf_counter() - t_step)
 
     def gemm_floor(reps):
         """Best seconds of the step's matrix products alone (torch.addmm / torch.mm into preallocated
@@ -110,32 +112,24 @@ def main():
         return best_floor
 
     run(build(theta), 2)  # warm-up (allocator, kernels)
-    short = args.get("steps_short")
-    best = {}
-
-    def timed(key, count):
+    best = float("inf")
+    best_cpu = float("inf")
+    laps = []
+    net = None
+    for _ in range(max(1, args.get("reps", 1))):
         net = build(theta)
         c0 = time.process_time()
         t0 = time.perf_counter()
-        run(net, count)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        prev = best.get(key, (float("inf"), float("inf")))
-        best[key] = (min(prev[0], wall), min(prev[1], cpu))
-        return net
-
-    net = None
-    for _ in range(max(1, args.get("reps", 1))):
-        if short is not None:
-            timed("short", short)
-        net = timed("long", steps)
+        run_laps = []
+        run(net, steps, run_laps)
+        best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+        laps += run_laps[2:]  # steps 0 and 1 of a fresh net (first allocations) left out
     with torch.no_grad():
         loss_final = float(0.5 * ((net(X) - y) ** 2).sum())
-    wall, cpu = best["long"]
-    out = {"seconds": wall, "cpu_seconds": cpu, "steps": steps, "steps_per_second": steps / wall, "cpu_steps_per_second": steps / cpu, "loss_final": loss_final, "mode": mode, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    out = {"seconds": best, "cpu_seconds": best_cpu, "steps": steps, "steps_per_second": steps / best, "cpu_steps_per_second": steps / best_cpu, "step_seconds": laps, "loss_final": loss_final, "mode": mode, "torch": torch.__version__, "threads": torch.get_num_threads()}
     if args.get("floor_reps"):
         out["floor_seconds"] = gemm_floor(args["floor_reps"])
-    if short is not None:
-        out.update({"steps_short": short, "seconds_short": best["short"][0], "cpu_seconds_short": best["short"][1]})
     print(json.dumps(out))
 
 

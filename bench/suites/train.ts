@@ -6,14 +6,17 @@
  *     [32, 512, 512, 1] on n = 256 and [784, 1024, 1024, 10] on n = 1024 (standard parametrization,
  *     σ_w = √2, σ_b = 0, relu, squared loss ½Σ‖f − y‖²), per backend (native, wasm), vs PyTorch in the
  *     same run (bench/py/train.py: torch.float64, set_num_threads, nn.Sequential, manual θ ← θ − η∇L)
- *     from the same θ₀, X, y (raw float64 files) and η. The rate is the marginal one, (S − S0)/(t_S − t_S0)
- *     from runs of S0 and S steps on each side: PyTorch's timed loop has no fixed costs, while a run of
- *     train() has setup and one extra forward pass for the row at θ_S (≈ 1.5% of a 24-step run at the
- *     large size), which a user's long runs amortize; the whole-run ratio is printed too. Agreement: the
- *     relative difference of the losses at θ_S. η = 0.5/tr(Θ̂) (tr estimated on 16 samples), so
- *     ηλ_max < 1 and neither side diverges. Three rounds (one with --quick) of PyTorch then every
- *     backend, each side best of `reps` runs of each length; reported: the best per side over all
- *     rounds and the median of the per-round ratios (the machines drift by ±10% over minutes).
+ *     from the same θ₀, X, y (raw float64 files) and η. The rate is 1 / the median step duration (each
+ *     side times every step; steps 0 and 1 of a run left out), so neither side's fixed per-run costs count:
+ *     PyTorch's timed loop has none, while a run of train() has setup, the row at θ₀ and one extra forward
+ *     pass for the row at θ_S (≈ 1.5% of a 24-step run at the large size), which a user's long runs
+ *     amortize; the whole-run ratio is printed too. The median also shrugs off the machine's hiccups, which
+ *     a best-of-runs time does not. Agreement: the relative difference of the losses at θ_S.
+ *     η = 0.5/tr(Θ̂) (tr estimated on 16 samples), so ηλ_max < 1 and neither side diverges. Three rounds
+ *     (one with --quick) of PyTorch then every backend, each side `reps` runs; reported: the pooled
+ *     median per side and the median of the per-round ratios (the machines drift by ±10% over minutes).
+ *     Next to it the gemm floor: one step's matrix products alone, timed on each side (gemmFloor here,
+ *     gemm_floor in the Python script), so "step − floor" is what each framework adds per step.
  *  2. Profile of one step at each size and backend (in a recycled layer Workspace, as the trainer runs
  *     first-order steps): forward trace, loss, vjp, the update loop, a memcpy of θ (the size of the
  *     trainer's per-step last-good snapshot); "overhead" = the measured step time minus forward + loss +
@@ -80,8 +83,27 @@ function problem(sizes: number[], n: number, seed: number): Problem {
 }
 
 /** train() for S GD steps; returns the result (rows at 0 and S only unless `every` is given). */
-function runGd(p: Problem, S: number, every = Math.max(1, S), monitors: string[] = []) {
-  return train({ model: p.model, params: p.theta, data: { X: p.X, y: p.y }, optimizer: createOptimizer({ name: 'gd', lr: p.lr }), steps: S, monitors: createMonitors(monitors), monitorEvery: every });
+function runGd(p: Problem, S: number, every = Math.max(1, S), monitors: string[] = [], shouldStop?: (t: number) => boolean) {
+  return train({ model: p.model, params: p.theta, data: { X: p.X, y: p.y }, optimizer: createOptimizer({ name: 'gd', lr: p.lr }), steps: S, monitors: createMonitors(monitors), monitorEvery: every, shouldStop });
+}
+
+/**
+ * One train() run of S GD steps; returns its wall/CPU seconds and the duration of each step t ≥ 2: the
+ * time between the trainer's shouldStop(t) and shouldStop(t + 1) calls, i.e. exactly the update of step
+ * t, its checks and the finiteness check of θ_{t+1} (step 0 also holds the row at θ₀ and first touches).
+ */
+function lappedRun(p: Problem, S: number): { wall: number; cpu: number; laps: number[]; lossFinal: number } {
+  const stamps: number[] = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const res = runGd(p, S, S, [], () => {
+    stamps.push(performance.now());
+    return false;
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const laps = stamps.slice(3).map((t, i) => (t - stamps[i + 2]!) / 1000);
+  return { wall, cpu: (c.user + c.system) / 1e6, laps, lossFinal: res.rows[res.rows.length - 1]!.loss };
 }
 
 function time(fn: () => void, reps: number, warmups = 0): number {
@@ -105,36 +127,15 @@ function timeBoth(fn: () => void, reps: number): { wall: number; cpu: number } {
 
 const fmtSizes = (s: number[]): string => `[${s.join(', ')}]`;
 
-/** Best wall/CPU seconds per run length, over all reps and rounds so far. */
-interface RunTimes {
-  short: { wall: number; cpu: number };
-  long: { wall: number; cpu: number };
-}
-
-const noTimes = (): RunTimes => ({ short: { wall: Infinity, cpu: Infinity }, long: { wall: Infinity, cpu: Infinity } });
-
-function keepBest(into: RunTimes, t: RunTimes): void {
-  for (const k of ['short', 'long'] as const) {
-    into[k].wall = Math.min(into[k].wall, t[k].wall);
-    into[k].cpu = Math.min(into[k].cpu, t[k].cpu);
-  }
-}
-
-/** The marginal rate (S − S0)/(t_S − t_S0): per-step cost without the fixed per-run costs of either side. */
-function marginal(S: number, S0: number, tLong: number, tShort: number): number | undefined {
-  const dt = tLong - tShort;
-  return Number.isFinite(dt) && dt > 0 ? (S - S0) / dt : undefined;
-}
-
 function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   const configs = opt.quick
     ? [
-        { sizes: [32, 64, 64, 1], n: 64, steps: 50, short: 10, reps: 2, floorReps: 5 },
-        { sizes: [784, 128, 128, 10], n: 128, steps: 10, short: 4, reps: 2, floorReps: 5 },
+        { sizes: [32, 64, 64, 1], n: 64, steps: 50, reps: 2, floorReps: 5 },
+        { sizes: [784, 128, 128, 10], n: 128, steps: 10, reps: 2, floorReps: 5 },
       ]
     : [
-        { sizes: [32, 512, 512, 1], n: 256, steps: 150, short: 50, reps: 5, floorReps: 30 },
-        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24, short: 8, reps: 2, floorReps: 6 },
+        { sizes: [32, 512, 512, 1], n: 256, steps: 150, reps: 4, floorReps: 30 },
+        { sizes: [784, 1024, 1024, 10], n: 1024, steps: 24, reps: 2, floorReps: 6 },
       ];
   const rows: Cell[][] = [];
   const prof: Cell[][] = [];
@@ -144,69 +145,70 @@ function gdPart(opt: SuiteOptions, bs: Backend[], dir: string) {
   configs.forEach((c, ci) => {
     const p = problem(c.sizes, c.n, 11 + ci);
     const files = { theta: writeF64(path.join(dir, `theta${ci}.bin`), p.theta), x: writeF64(path.join(dir, `x${ci}.bin`), p.X.data as Float64Array), y: writeF64(path.join(dir, `y${ci}.bin`), p.y.data as Float64Array) };
-    // Rounds of (PyTorch, then every backend), each side best of c.reps runs of c.short and of c.steps
-    // steps: the VMs this runs on drift by ±10% over minutes, so the two sides are timed close together,
-    // several times; the table shows the best of all rounds per side and the median over rounds of the
-    // per-round ratio of marginal rates.
+    // Rounds of (PyTorch, then every backend), each side c.reps runs of c.steps steps: the VMs this runs on
+    // drift by ±10% over minutes, so the two sides are timed close together, several times. The rate is
+    // 1 / the median step duration pooled over all runs (steps 0 and 1 of each run left out on both sides:
+    // train()'s step 0 also records the row at θ₀, and neither side's setup or train()'s extra forward for
+    // the row at θ_S counts); the whole-run ratio, fixed costs included, is printed next to it.
     let py: Record<string, unknown> = {};
-    const torch = noTimes();
+    const torchLaps: number[] = [];
+    let torchWall = Infinity;
+    let torchCpu = Infinity;
     let torchFloor = Infinity;
+    const ours: Record<string, { wall: number; cpu: number; laps: number[]; lossFinal: number }> = {};
     const floor: Record<string, number> = {};
-    const ours: Record<string, RunTimes> = {};
-    const lossFinal: Record<string, number> = {};
     const roundRatios: Record<string, number[]> = {};
     for (const b of bs) {
       useBackend(b.name);
       runGd(p, 2); // warm-up: JIT, allocator, backend buffers
     }
     for (let r = 0; r < rounds; r++) {
-      py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, steps_short: c.short, reps: c.reps, mode: 'manual', floor_reps: c.floorReps });
+      py = runPython(SCRIPT, opt.threads, { ...files, n: c.n, sizes: c.sizes, lr: p.lr, steps: c.steps, reps: c.reps, mode: 'manual', floor_reps: c.floorReps });
       const num = (k: string): number => (typeof py[k] === 'number' ? (py[k] as number) : NaN);
-      const tr: RunTimes = { short: { wall: num('seconds_short'), cpu: num('cpu_seconds_short') }, long: { wall: num('seconds'), cpu: num('cpu_seconds') } };
-      keepBest(torch, tr);
+      const pyLaps = Array.isArray(py.step_seconds) ? (py.step_seconds as number[]) : [];
+      torchLaps.push(...pyLaps);
+      torchWall = Math.min(torchWall, num('seconds'));
+      torchCpu = Math.min(torchCpu, num('cpu_seconds'));
       torchFloor = Math.min(torchFloor, num('floor_seconds'));
-      const torchRate = marginal(c.steps, c.short, tr.long.wall, tr.short.wall);
       for (const b of bs) {
         useBackend(b.name);
-        const t = noTimes();
+        const o = (ours[b.name] ??= { wall: Infinity, cpu: Infinity, laps: [], lossFinal: NaN });
+        const laps: number[] = [];
         for (let rep = 0; rep < c.reps; rep++) {
-          t.short = min2(t.short, timeBoth(() => void runGd(p, c.short), 1));
-          t.long = min2(t.long, timeBoth(() => {
-            const res = runGd(p, c.steps);
-            lossFinal[b.name] = res.rows[res.rows.length - 1]!.loss;
-          }, 1));
+          const t = lappedRun(p, c.steps);
+          o.wall = Math.min(o.wall, t.wall);
+          o.cpu = Math.min(o.cpu, t.cpu);
+          o.lossFinal = t.lossFinal;
+          laps.push(...t.laps);
         }
-        keepBest((ours[b.name] ??= noTimes()), t);
+        o.laps.push(...laps);
+        (roundRatios[b.name] ??= []).push(ratio(median(pyLaps), median(laps)) ?? NaN);
         floor[b.name] = Math.min(floor[b.name] ?? Infinity, gemmFloor(c.sizes, c.n, c.floorReps));
-        const rate = marginal(c.steps, c.short, t.long.wall, t.short.wall);
-        (roundRatios[b.name] ??= []).push(ratio(rate, torchRate) ?? NaN);
       }
     }
-    const torchSps = marginal(c.steps, c.short, torch.long.wall, torch.short.wall);
-    const torchCpuSps = marginal(c.steps, c.short, torch.long.cpu, torch.short.cpu);
+    const torchStep = median(torchLaps);
     const lf = typeof py.loss_final === 'number' ? py.loss_final : undefined;
     const out: Record<string, unknown> = {};
     for (const b of bs) {
       useBackend(b.name);
-      const t = ours[b.name]!;
-      const sps = marginal(c.steps, c.short, t.long.wall, t.short.wall);
-      const cpuSps = marginal(c.steps, c.short, t.long.cpu, t.short.cpu);
-      const runRatio = ratio(c.steps / t.long.wall, c.steps / torch.long.wall);
-      const profile = stepProfile(p, sps ? 1 / sps : NaN);
-      const dLoss = lf !== undefined ? Math.abs(lossFinal[b.name]! - lf) / Math.abs(lf) : undefined;
-      out[b.name] = { stepsPerSecond: sps, cpuStepsPerSecond: cpuSps, wholeRunStepsPerSecond: c.steps / t.long.wall, times: t, lossFinal: lossFinal[b.name], roundRatios: roundRatios[b.name], profile };
-      rows.push([fmtSizes(c.sizes), String(c.n), String(p.model.numParams), b.name, sps, torchSps, ratio(sps, torchSps), median(roundRatios[b.name]!), ratio(cpuSps, torchCpuSps), runRatio, dLoss, lossFinal[b.name], p.lr]);
+      const o = ours[b.name]!;
+      const step = median(o.laps);
+      const sps = step ? 1 / step : undefined;
+      const profile = stepProfile(p, step ?? NaN);
+      const dLoss = lf !== undefined ? Math.abs(o.lossFinal - lf) / Math.abs(lf) : undefined;
+      out[b.name] = { stepsPerSecond: sps, medianStepSeconds: step, wholeRunStepsPerSecond: c.steps / o.wall, wholeRunCpuSeconds: o.cpu, lossFinal: o.lossFinal, roundRatios: roundRatios[b.name], profile, laps: o.laps };
+      rows.push([fmtSizes(c.sizes), String(c.n), String(p.model.numParams), b.name, sps, torchStep ? 1 / torchStep : undefined, ratio(torchStep, step), median(roundRatios[b.name]!), ratio(torchWall, o.wall), ratio(torchCpu, o.cpu), dLoss, o.lossFinal, p.lr]);
       prof.push([fmtSizes(c.sizes), b.name, ...['step', 'forward', 'loss', 'vjp', 'update', 'copy', 'trainerOverhead'].map((k) => 1000 * profile[k]!)]);
-      floors.push([fmtSizes(c.sizes), b.name, 1000 / sps!, 1000 * floor[b.name]!, 1000 / sps! - 1000 * floor[b.name]!, 1000 / torchSps!, 1000 * torchFloor, 1000 / torchSps! - 1000 * torchFloor]);
+      floors.push([fmtSizes(c.sizes), b.name, 1000 * step!, 1000 * floor[b.name]!, 1000 * (step! - floor[b.name]!), 1000 * torchStep!, 1000 * torchFloor, 1000 * (torchStep! - torchFloor)]);
     }
-    record.push({ sizes: c.sizes, n: c.n, params: p.model.numParams, steps: c.steps, stepsShort: c.short, rounds, reps: c.reps, lr: p.lr, ours: out, python: { ...py, best: torch, stepsPerSecond: torchSps, cpuStepsPerSecond: torchCpuSps, floorSeconds: torchFloor }, floorSeconds: floor });
+    record.push({ sizes: c.sizes, n: c.n, params: p.model.numParams, steps: c.steps, rounds, reps: c.reps, lr: p.lr, ours: out, python: { ...py, step_seconds: torchLaps, medianStepSeconds: torchStep, bestSeconds: torchWall, bestCpuSeconds: torchCpu, floorSeconds: torchFloor }, floorSeconds: floor });
   });
   const text =
-    `full-batch GD steps/s (higher is better), standard MLP, relu, squared loss, f64, ${opt.threads} thread(s): marginal rate (S − S0)/(t_S − t_S0) from runs of S0 and S steps on each side (S0/S = ${configs.map((c) => `${c.short}/${c.steps}`).join(', ')}), so neither side's fixed per-run costs count (ours: setup and the row at θ_S, one extra forward pass); best wall times over ${rounds} round(s) of PyTorch-then-ours, each best of its reps; "median" = median over rounds of the per-round ratio; "cpu" = the same from process CPU time (less polluted by other processes); "whole run" = PyTorch's S-step loop time over train()'s for S steps, fixed costs included; Δloss = |L_ours(θ_S) − L_torch(θ_S)| / L_torch\n${TARGETS}\n` +
-    table(['sizes', 'n', 'P', 'backend', 'steps/s', 'torch steps/s', 'ratio', 'median ratio', 'cpu ratio', 'whole run', 'Δloss', 'loss(θ_S)', 'η'], rows) +
-    `\n\nwhere one GD step's time goes (ms; step = 1/marginal rate; forward = model.trace, vjp = backward with the parameter gradient, update = θ −= η·ℓ⊙g (one backend axpy per slice, as gd does), θ copy = one memcpy of θ (the trainer copies θ into its last-good checkpoint every 16 steps and checks finiteness with one dot per step); overhead = step − forward − loss − vjp − update, i.e. the trainer's own per-step work and the pieces running slower in sequence than when each is repeated alone (negative: the reverse))\n` +
+    `full-batch GD steps/s (higher is better), standard MLP, relu, squared loss, f64, ${opt.threads} thread(s): 1 / the median step duration over ${rounds} round(s) of PyTorch-then-ours, ${configs.map((c) => `${c.reps} runs of ${c.steps}`).join(' / ')} steps per side and round, steps 0 and 1 of each run left out (so neither side's setup, nor train()'s row at θ₀ and extra forward for the row at θ_S, counts); "median ratio" = median over rounds of the per-round ratio; "whole run" / "whole cpu" = PyTorch's best S-step loop time over train()'s best for S steps, fixed costs included, in wall / process CPU time; Δloss = |L_ours(θ_S) − L_torch(θ_S)| / L_torch\n${TARGETS}\n` +
+    table(['sizes', 'n', 'P', 'backend', 'steps/s', 'torch steps/s', 'ratio', 'median ratio', 'whole run', 'whole cpu', 'Δloss', 'loss(θ_S)', 'η'], rows) +
+    `\n\nwhere one GD step's time goes (ms; step = the median step; forward = model.trace, vjp = backward with the parameter gradient, update = θ −= η·ℓ⊙g (one backend axpy per slice, as gd does), θ copy = one memcpy of θ (the trainer copies θ into its last-good checkpoint every 16 steps and checks finiteness with one dot per step); overhead = step − forward − loss − vjp − update, i.e. the trainer's own per-step work and the pieces running slower in sequence than when each is repeated alone (negative: the reverse))\n` +
     table(['sizes', 'backend', 'step', 'forward', 'loss', 'vjp', 'update', 'θ copy', 'overhead'], prof) +
-    `\n\nthe gemm floor (ms): one step's matrix products alone on each side — per layer the forward x·Wᵀ (+ bias, β = 1), the weight gradient GᵀX and, above the first layer, the input gradient G·W, into preallocated outputs (ours: the active backend's gemm; PyTorch: torch.addmm / torch.mm with out=) — next to the step (1/marginal rate); "above floor" = what each framework spends per step beyond those BLAS calls (activations, bias fills and gradients, loss, update, bookkeeping)\n` +
+    `\n\nthe gemm floor (ms): one step's matrix products alone on each side — per layer the forward x·Wᵀ (+ bias, β = 1), the weight gradient GᵀX and, above the first layer, the input gradient G·W, into preallocated outputs (ours: the active backend's gemm; PyTorch: torch.addmm / torch.mm with out=), best of ${configs.map((c) => c.floorReps).join(' / ')} per round — next to the median step; "above floor" = what each framework spends per step beyond those BLAS calls (activations, bias fills and gradients, loss, update, bookkeeping)\n` +
     table(['sizes', 'backend', 'step', 'gemm floor', 'above floor', 'torch step', 'torch floor', 'torch above floor'], floors) +
     firstError([...record.map((r) => r.python as Record<string, unknown>)]);
   return { record, text };
@@ -238,9 +240,6 @@ function gemmFloor(sizes: number[], n: number, reps: number): number {
   return time(once, reps, 1);
 }
 
-function min2(a: { wall: number; cpu: number }, b: { wall: number; cpu: number }): { wall: number; cpu: number } {
-  return { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) };
-}
 
 /**
  * Best-of timings (seconds) of the pieces of one GD step at θ₀ on the active backend, inside a layer
