@@ -123,22 +123,7 @@ export function createNativeBackend(): Backend {
  * the library's own β = 0 handling. Results are deterministic; they differ from dgemm's only by rounding
  * (another summation order), checked against the reference backend in test/parity/native.test.ts.
  */
-function gemmAsLevel2(
-  ob: OpenBlas,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  lda: number,
-  b: FloatArray,
-  ldb: number,
-  beta: number,
-  c: FloatArray,
-  ldc: number,
-): void {
+function gemmAsLevel2(ob: OpenBlas, ...[transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]: Parameters<Backend['gemm']>): void {
   const f64 = c instanceof Float64Array;
   const gemv = (trans: boolean, rows: number, cols: number, mat: FloatArray, ldm: number, x: FloatArray, incx: number, incy: number): void => {
     const t = trans ? CBLAS.Trans : CBLAS.NoTrans;
