@@ -152,6 +152,37 @@ test('gemm with a unit dimension (the gemv / ger paths): every transpose pair an
       for (let t = 0; t < 4; t++) for (let v = 0; v < 2 * ALPHA_BETA.length; v++) gemmCase(rng, dtype, t >= 2, t % 2 === 1, m, n, k, v);
 });
 
+test('gemm with a unit dimension is bit-for-bit repeatable at a fixed thread count (2 threads: OpenBLAS splits gemv/ger)', { skip }, () => {
+  const b = nat();
+  const before = b.threads;
+  const rng = Rng.fromSeed(2);
+  b.setThreads(2);
+  try {
+    for (const [ta, tb, m, n, k] of [
+      [false, false, 1, 3000, 4000],
+      [true, true, 1, 3000, 4000],
+      [false, true, 3000, 1, 4000],
+      [true, false, 3000, 1, 4000],
+      [false, false, 2000, 1500, 1],
+    ] as [boolean, boolean, number, number, number][]) {
+      const a = new Float64Array(m * k).map(() => rng.normal());
+      const bm = new Float64Array(k * n).map(() => rng.normal());
+      const run = (): Float64Array => {
+        const c = new Float64Array(m * n).fill(NaN);
+        b.gemm(ta, tb, m, n, k, 1, a, ta ? m : k, bm, tb ? k : n, 0, c, n);
+        return c;
+      };
+      const first = run();
+      for (let r = 0; r < 5; r++) {
+        const again = run();
+        for (let i = 0; i < first.length; i++) if (!Object.is(first[i], again[i])) assert.fail(`${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}: entry ${i} differs between calls`);
+      }
+    }
+  } finally {
+    b.setThreads(before);
+  }
+});
+
 test('gemm: random shapes', { skip }, () => {
   const rng = Rng.fromSeed(7);
   for (let r = 0; r < 40; r++) {
