@@ -132,3 +132,19 @@ pathTest('usePointwiseSimd(false) runs the loops (same results)', () => {
   }
   identical(y1, y2, 'off vs on');
 });
+
+test('native pointwise kernels refuse arrays shorter than the length they are given (never a heap overrun)', { skip: PATHS[1]!.skip || !nativeKernels }, () => {
+  const prev = backend().name;
+  const k = useBackend('native').pointwise!;
+  try {
+    const a = new Float64Array(8);
+    const short = new Float64Array(7);
+    assert.throws(() => k.linear(8, a, short, 1, 0), RangeError);
+    assert.throws(() => k.linearBackward(8, a, a, short, 1, 0), RangeError);
+    assert.throws(() => k.hadamard(8, short, a, a), RangeError);
+    assert.throws(() => k.linear(-1, a, a, 1, 0), RangeError);
+    assert.equal(k.linear(8, a, new Float64Array(8), 1, 0), true);
+  } finally {
+    useBackend(prev);
+  }
+});

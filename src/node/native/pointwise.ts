@@ -29,13 +29,19 @@ export function loadPointwise(env: Record<string, string | undefined> = process.
     const fwd = lib.func('int op_pw_forward(int64_t, const double *, double *, double, double)');
     const bwd = lib.func('void op_pw_backward(int64_t, const double *, const double *, double *, double, double)');
     const had = lib.func('void op_hadamard(int64_t, const double *, const double *, double *)');
+    // C must never be handed an array shorter than it touches (the backend's rule, ./index.ts).
     const kernels: PointwiseKernels = {
-      linear: (n, x, y, sp, sn) => fwd(n, x, y, sp, sn) === 1,
-      linearBackward: (n, x, b, o, sp, sn) => void bwd(n, x, b, o, sp, sn),
-      hadamard: (n, a, b, o) => void had(n, a, b, o),
+      linear: (n, x, y, sp, sn) => (fits('linear', n, x, y), fwd(n, x, y, sp, sn) === 1),
+      linearBackward: (n, x, b, o, sp, sn) => (fits('linearBackward', n, x, b, o), void bwd(n, x, b, o, sp, sn)),
+      hadamard: (n, a, b, o) => (fits('hadamard', n, a, b, o), void had(n, a, b, o)),
     };
     return { kernels, detail: `native C kernels (${POINTWISE_LIB})` };
   } catch (e) {
     return { detail: `wasm f64x2 kernels (${path.basename(POINTWISE_LIB)} did not load: ${(e as Error).message.split('\n')[0]})` };
   }
+}
+
+function fits(op: string, n: number, ...arrays: Float64Array[]): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`pointwise ${op}: length must be a non-negative integer, got ${n}`);
+  for (const a of arrays) if (!(a instanceof Float64Array) || a.length < n) throw new RangeError(`pointwise ${op}: needs Float64Arrays of ≥ ${n} entries, got ${a?.length}`);
 }
