@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../core/dtype.js';
 import { NumericalError } from '../../core/errors.js';
-import type { Backend, BackendInfo, LapackKernels } from '../../core/backend/types.js';
+import type { Backend, BackendInfo, LapackKernels, PointwiseKernels } from '../../core/backend/types.js';
 import { loadPointwise, type PointwiseLoad } from './pointwise.js';
 import { CBLAS, LAPACK_COL_MAJOR, LAPACK_ROW_MAJOR, ch, loadOpenBlas, coreChoice, mappedFiles, type OpenBlas } from './openblas.js';
 
@@ -107,7 +107,7 @@ export function createNativeBackend(): Backend {
       return x instanceof Float64Array ? ob.dnrm2(n, x, 1) : ob.snrm2(n, x, 1);
     },
     lapack,
-    ...(pw.kernels ? { pointwise: pw.kernels } : {}),
+    ...(pw.raw ? { pointwise: checkedPointwise(pw.raw) } : {}),
   };
   return backend;
 }
@@ -153,6 +153,29 @@ function gemmAsLevel2(ob: OpenBlas, ...[transA, transB, m, n, k, alpha, a, lda, 
     if (f64) ob.dger(CBLAS.RowMajor, m, n, alpha, a as Float64Array, incu, b as Float64Array, incv, c as Float64Array, ldc);
     else ob.sger(CBLAS.RowMajor, m, n, alpha, a as Float32Array, incu, b as Float32Array, incv, c as Float32Array, ldc);
   }
+}
+
+/** The C pointwise kernels behind the same checks as every other call here: each array a Float64Array of ≥ n entries. */
+function checkedPointwise(raw: NonNullable<PointwiseLoad['raw']>): PointwiseKernels {
+  return {
+    linear(n, x, y, sp, sn) {
+      need('pointwise linear', 'x', x, n);
+      need('pointwise linear', 'y', y, n);
+      return raw.forward(n, x, y, sp, sn) === 1;
+    },
+    linearBackward(n, x, b, o, sp, sn) {
+      need('pointwise linearBackward', 'x', x, n);
+      need('pointwise linearBackward', 'b', b, n);
+      need('pointwise linearBackward', 'o', o, n);
+      raw.backward(n, x, b, o, sp, sn);
+    },
+    hadamard(n, a, b, o) {
+      need('pointwise hadamard', 'a', a, n);
+      need('pointwise hadamard', 'b', b, n);
+      need('pointwise hadamard', 'o', o, n);
+      raw.hadamard(n, a, b, o);
+    },
+  };
 }
 
 function createLapack(ob: OpenBlas): LapackKernels {
